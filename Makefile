@@ -1,0 +1,57 @@
+# Nghị Sự — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint bench install install-dev messages clean
+
+$(VENV)/bin/activate:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nghị Sự needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/activate pyproject.toml
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install GNU gettext (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore='.venv' --ignore='var' -v0
+
+# Set up, load the Sơn La demo and serve on http://$(HOST):$(PORT) with a task worker.
+run: export DEBUG ?= 1
+run: export TASK_BACKEND ?= database
+run: install messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Nghị Sự: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --queue-name '*' & \
+	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_timeout 86400 nghisu.asgi:application
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+# Every test: lint, then the whole suite (services it cannot find are skipped
+# with a reason locally, and fail under CI=true).
+test: install-dev messages
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-dev messages
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

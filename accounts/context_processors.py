@@ -1,0 +1,7 @@
+"""Values every page needs."""
+
+from django.conf import settings
+
+
+def site(request):
+    return {"SOURCE_URL": settings.SOURCE_URL}

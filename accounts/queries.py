@@ -1,0 +1,103 @@
+"""Shared reads of people and bodies, each a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
+from django.utils import timezone
+
+from accounts.models import (
+    POSITION_ORDER,
+    VOTING_POSITIONS,
+    Body,
+    Membership,
+    Unit,
+    User,
+)
+from nghisu.errors import NotFound
+
+
+def _current_q(prefix: str = "", on: datetime.date | None = None) -> Q:
+    day = on or timezone.localdate()
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def _position_rank() -> Case:
+    return Case(
+        *[When(position=p, then=rank) for p, rank in POSITION_ORDER.items()],
+        output_field=IntegerField(),
+    )
+
+
+def units_with_bodies() -> list[Unit]:
+    """Units that have bodies, each with ``bodies_list`` annotated with counts.
+
+    Two queries: the units, and their bodies with current member counts.
+    """
+    bodies = Body.objects.annotate(
+        current_members=Count(
+            "memberships",
+            filter=_current_q("memberships__")
+            & Q(memberships__position__in=VOTING_POSITIONS),
+        )
+    ).order_by("kind", "name")
+    return list(
+        Unit.objects.filter(bodies__isnull=False)
+        .distinct()
+        .select_related("level")
+        .prefetch_related(Prefetch("bodies", queryset=bodies, to_attr="bodies_list"))
+    )
+
+
+def get_body(body_id: int) -> Body:
+    """Return the body or raise ``NotFound``; body lists are public to members."""
+    try:
+        return Body.objects.select_related("unit", "unit__level", "parent").get(
+            pk=body_id
+        )
+    except (Body.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def current_members(body: Body, *, on: datetime.date | None = None) -> list[Membership]:
+    """Current memberships of ``body``, chair first, then by name: one query."""
+    return list(
+        Membership.objects.filter(body=body)
+        .current(on)
+        .select_related("user")
+        .annotate(rank=_position_rank())
+        .order_by("rank", "user__full_name", "user__username")
+    )
+
+
+def member_count(body: Body, *, on: datetime.date | None = None) -> int:
+    """All members of ``body`` for its vote rules (not counting secretaries)."""
+    if body.member_count_override:
+        return body.member_count_override
+    return (
+        Membership.objects.filter(body=body, position__in=VOTING_POSITIONS)
+        .current(on)
+        .count()
+    )
+
+
+def my_memberships(user: User) -> list[Membership]:
+    """The user's current memberships with their bodies: one query."""
+    return list(
+        Membership.objects.filter(user=user)
+        .current()
+        .select_related("body", "body__unit")
+        .order_by("body__unit__level__rank", "body__name")
+    )
+
+
+def positions_in(user: User, body: Body) -> set[str]:
+    """The positions ``user`` currently holds in ``body`` (usually one)."""
+    return set(
+        Membership.objects.filter(user=user, body=body)
+        .current()
+        .values_list("position", flat=True)
+    )

@@ -1,0 +1,50 @@
+"""Sign-in pages, the home page and the pages of bodies."""
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts import queries
+
+
+@login_required
+def home(request):
+    """The signed-in user's own page: their bodies and, later, work awaiting them."""
+    return render(
+        request,
+        "accounts/home.html",
+        {"memberships": queries.my_memberships(request.user)},
+    )
+
+
+@login_required
+def body_list(request):
+    return render(
+        request, "accounts/body_list.html", {"units": queries.units_with_bodies()}
+    )
+
+
+@login_required
+def body_detail(request, body_id: int):
+    body = queries.get_body(body_id)
+    return render(
+        request,
+        "accounts/body_detail.html",
+        {
+            "body": body,
+            "members": queries.current_members(body),
+            "member_count": queries.member_count(body),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request):
+    """GET asks for confirmation; POST signs out (a link cannot sign anyone out)."""
+    if request.method == "POST":
+        logout(request)
+        return redirect("login")
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return render(request, "registration/logout_confirm.html")

@@ -1,0 +1,29 @@
+"""Errors that actions raise; views and consumers turn them into messages."""
+
+from django.http import Http404
+
+
+class ActionError(Exception):
+    """A refused change: a stable English ``code`` and a Vietnamese ``message``.
+
+    Raised before anything is written (or inside the transaction, which then rolls
+    back), so a refusal never leaves a half-made change.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class NotFound(Http404):
+    """The object does not exist, or the user may not learn that it does."""
+
+    code = "not_found"
+
+    def __init__(self, message: str = "Không tìm thấy nội dung này.") -> None:
+        super().__init__(message)
+        self.message = message

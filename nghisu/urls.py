@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from nghisu import views
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("source/", views.source, name="source"),
+]
+
+handler404 = "nghisu.views.not_found"
+handler500 = "nghisu.views.server_error"
+handler403 = "nghisu.views.forbidden"

@@ -1,0 +1,74 @@
+"""Shared fixtures: a named cast built through the real actions, and services."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from tests import services
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("redis"):
+        services.redis_url()
+    if item.get_closest_marker("postgres"):
+        services.require_postgres()
+
+
+@dataclass
+class Cast:
+    """Named people around one HĐND and one UBND, made through ``accounts.actions``."""
+
+    province: object
+    hdnd: object
+    ubnd: object
+    chair: object
+    secretary: object
+    delegate: object
+    delegate2: object
+    ubnd_chair: object
+    ubnd_member: object
+    outsider: object
+    admin: object
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    from accounts import actions
+    from accounts.models import BodyKind, Position, UnitLevel
+
+    start = datetime.date(2021, 7, 1)
+    level = UnitLevel.objects.create(code="tinh", name="Tỉnh", rank=1)
+    province = actions.create_unit("Tỉnh Sơn La", code="14", level=level)
+    hdnd = actions.create_body(province, kind=BodyKind.HDND, name="HĐND tỉnh Sơn La")
+    ubnd = actions.create_body(province, kind=BodyKind.UBND, name="UBND tỉnh Sơn La")
+
+    def person(username: str, full_name: str, body=None, position=None, **kw):
+        user = actions.create_user(
+            username, full_name=full_name, password="pw-Test-123!", **kw
+        )
+        if body is not None:
+            actions.add_membership(body, user, position=position, start_date=start)
+        return user
+
+    return Cast(
+        province=province,
+        hdnd=hdnd,
+        ubnd=ubnd,
+        chair=person("chutoa", "Nguyễn Thái Hưng", hdnd, Position.CHAIR),
+        secretary=person("thuky", "Lò Thị Hường", hdnd, Position.SECRETARY),
+        delegate=person("daibieu01", "Cầm Văn Đông", hdnd, Position.MEMBER),
+        delegate2=person("daibieu02", "Quàng Thị Ánh", hdnd, Position.MEMBER),
+        ubnd_chair=person("chutich", "Hoàng Quốc Khánh", ubnd, Position.CHAIR),
+        ubnd_member=person("thanhvien01", "Đinh Văn Lực", ubnd, Position.MEMBER),
+        outsider=person("ngoai", "Trần Văn Ngoại"),
+        admin=person("admin", "Quản trị", is_superuser=True),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords quickly; the real hasher is Django's PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
