@@ -213,6 +213,7 @@ USE_TZ = True
 # --- static files: WhiteNoise, nothing from outside the server --------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is absent
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -272,3 +273,23 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# --- Documents --------------------------------------------------------------------
+# Upload limits (docs/documents.md). Bigger files are refused with a message.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 200 * 1024 * 1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
+# Page image widths (px) a request may ask for; others snap to the nearest. 160 is
+# the thumbnail strip. Versions are rendered ahead at DOCUMENT_PRERENDER_WIDTHS.
+DOCUMENT_RENDER_WIDTHS = (160, 400, 800, 1200, 1600)
+DOCUMENT_PRERENDER_WIDTHS = (160, 400, 800, 1200)
+# Pages per pool call while processing (progress is reported after each chunk).
+DOCUMENT_CHUNK_PAGES = env_int("DOCUMENT_CHUNK_PAGES", 10)
+# The sandboxed PyMuPDF worker pool (documents/pdf/pool.py) of each process.
+DOCUMENT_PDF_WORKERS = env_int("DOCUMENT_PDF_WORKERS", 2)
+DOCUMENT_PDF_CPU_SECONDS = env_int("DOCUMENT_PDF_CPU_SECONDS", 60)
+DOCUMENT_PDF_MEMORY_MB = env_int("DOCUMENT_PDF_MEMORY_MB", 1536)
+DOCUMENT_PDF_WALL_SECONDS = env_int("DOCUMENT_PDF_WALL_SECONDS", 120)
+DOCUMENT_PDF_MAX_JOBS = env_int("DOCUMENT_PDF_MAX_JOBS", 200)
+# Django reads uploads above this into a temporary file, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 50

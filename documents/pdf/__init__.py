@@ -1,0 +1,233 @@
+"""Every PyMuPDF operation of Nghị Sự, run in sandboxed worker processes.
+
+Importing this package never imports PyMuPDF and needs no Django settings: the
+functions below send jobs to the process-wide :class:`~documents.pdf.pool.PdfPool`
+(see :func:`get_pool`, :func:`configure`, :func:`shutdown`), whose workers run
+:mod:`documents.pdf.ops` under CPU, memory and wall-clock limits. Every failure
+is raised as :class:`PdfError` with a stable ``code`` and a Vietnamese
+``message`` for end users. Paths are filesystem paths readable by the workers.
+
+Pre-rendering a version in chunks with progress, for example::
+
+    info = inspect(path, max_pages=2000)
+    total = info["page_count"]
+    for start in range(1, total + 1, 10):
+        pages = list(range(start, min(start + 10, total + 1)))
+        render_many(path, pages, RENDER_WIDTHS, out_dir)
+        extract(path, first=pages[0], last=pages[-1])
+        report_progress(pages[-1], total)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from documents.pdf.errors import MESSAGES, PdfError
+from documents.pdf.pool import PdfPool, PoolConfig, configure, get_pool, shutdown
+from documents.pdf.sniff import SNIFF_BYTES, sniff
+
+__all__ = [
+    "MESSAGES",
+    "RENDER_WIDTHS",
+    "SNIFF_BYTES",
+    "PdfError",
+    "PdfPool",
+    "PoolConfig",
+    "configure",
+    "extract",
+    "get_pool",
+    "images_to_pdf",
+    "inspect",
+    "make_demo_pdf",
+    "render",
+    "render_many",
+    "render_watermarked",
+    "sanitize",
+    "shutdown",
+    "sniff",
+    "watermark_pdf",
+]
+
+#: Tablet widths (px) that versions are pre-rendered at.
+RENDER_WIDTHS = (160, 400, 800, 1200, 1600)
+_FORMATS = ("auto", "png", "webp", "jpeg")
+
+
+def _path(path: str | os.PathLike[str]) -> str:
+    return os.path.abspath(os.fspath(path))
+
+
+def _check_width(width: int) -> None:
+    if not isinstance(width, int) or not 16 <= width <= 4096:
+        raise ValueError("width must be an int in 16..4096")
+
+
+def _check_fmt(fmt: str) -> None:
+    if fmt not in _FORMATS:
+        raise ValueError(f"fmt must be one of {_FORMATS}")
+
+
+def inspect(
+    path: str | os.PathLike[str], *, max_pages: int, max_page_side_pt: float = 14400
+) -> dict[str, Any]:
+    """Validate a PDF upload and describe it.
+
+    Return ``page_count``, ``page_sizes`` ([w, h] in points, as displayed),
+    ``encrypted`` (true also for files that open with the empty password),
+    ``repaired``, ``has_javascript``, ``has_embedded_files``, ``has_rich_media``,
+    ``has_launch``, ``has_xfa``, ``has_auto_actions``, ``active`` (counts per
+    kind), ``is_scanned`` (little text, images cover most of the page),
+    ``text_chars_per_page``, ``image_coverage`` and ``title``.
+
+    Raise :class:`PdfError` with code ``empty``, ``not_pdf``, ``truncated``,
+    ``damaged``, ``encrypted`` (needs a password), ``no_pages``,
+    ``too_many_pages``, ``page_too_large``, ``page_too_small``, ``timeout``,
+    ``memory`` or ``crashed``.
+    """
+    return get_pool().call(
+        "inspect", _path(path), max_pages=max_pages, max_page_side_pt=max_page_side_pt
+    )
+
+
+def extract(
+    path: str | os.PathLike[str], *, first: int = 1, last: int | None = None
+) -> list[dict[str, Any]]:
+    """Return ``[{"page", "text", "words"}]`` for pages ``first..last`` (1-based).
+
+    ``text`` is NFC; ``words`` is ``[[x0, y0, x1, y1, word], ...]`` with
+    coordinates as fractions (0..1, 4 decimals) of the displayed page. Call it
+    per chunk of pages to report progress on long documents.
+    """
+    return get_pool().call("extract", _path(path), first=first, last=last)
+
+
+def render(
+    path: str | os.PathLike[str], page: int, width: int, *, fmt: str = "auto"
+) -> tuple[bytes, str]:
+    """Rasterise 1-based ``page`` at ``width`` pixels; return (bytes, content type).
+
+    ``fmt="auto"`` picks a 16-level grey PNG for grey text pages and WebP for
+    coloured pages and scans (measured in ENCODING.md); ``"png"``, ``"webp"``
+    and ``"jpeg"`` force a format. Raise ``bad_page`` for pages out of range.
+    """
+    _check_width(width)
+    _check_fmt(fmt)
+    data, ctype = get_pool().call("render", _path(path), page, width, fmt=fmt)
+    return data, ctype
+
+
+def render_watermarked(
+    path: str | os.PathLike[str],
+    page: int,
+    width: int,
+    *,
+    lines: Sequence[str],
+    fmt: str = "auto",
+) -> tuple[bytes, str]:
+    """Like :func:`render`, with a diagonal watermark of ``lines`` burned in."""
+    _check_width(width)
+    _check_fmt(fmt)
+    if not any(s.strip() for s in lines):
+        raise ValueError("lines must contain text")
+    data, ctype = get_pool().call(
+        "render", _path(path), page, width, fmt=fmt, lines=list(lines)
+    )
+    return data, ctype
+
+
+def render_many(
+    path: str | os.PathLike[str],
+    pages: Sequence[int],
+    widths: Sequence[int],
+    out_dir: str | os.PathLike[str],
+    *,
+    fmt: str = "auto",
+) -> list[str]:
+    """Render every page at every width into ``out_dir`` with one document open.
+
+    Files are named ``p{page}-w{width}.{png|webp|jpg}`` and written atomically;
+    return their paths in order. Keep chunks small enough for the wall-clock
+    limit (about 10 pages × 5 widths per call).
+    """
+    for w in widths:
+        _check_width(w)
+    _check_fmt(fmt)
+    return get_pool().call(
+        "render_many", _path(path), list(pages), list(widths), _path(out_dir), fmt=fmt
+    )
+
+
+def sanitize(
+    path: str | os.PathLike[str], out_path: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Write a clean copy for download and return what was found and removed.
+
+    Remove JavaScript, OpenAction and additional actions, embedded and
+    associated files, multimedia/3D/attachment annotations, launch, remote
+    go-to, import, submit and non-http(s)/mailto URI actions, XFA; drop the
+    encryption of files that open without a password. Links, outlines, normal
+    annotations, form fields and text stay. The output is re-scanned and
+    ``PdfError("unsafe")`` raised (output deleted) if anything active remains.
+    """
+    return get_pool().call("sanitize", _path(path), _path(out_path))
+
+
+def watermark_pdf(
+    path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    lines: Sequence[str],
+) -> dict[str, Any]:
+    """Write a copy of the PDF with the watermark of ``lines`` on every page."""
+    if not any(s.strip() for s in lines):
+        raise ValueError("lines must contain text")
+    return get_pool().call(
+        "watermark_pdf", _path(path), _path(out_path), lines=list(lines)
+    )
+
+
+def images_to_pdf(
+    paths: Sequence[str | os.PathLike[str]],
+    out_path: str | os.PathLike[str],
+    *,
+    max_pixels: int = 50_000_000,
+) -> dict[str, Any]:
+    """Make a PDF with one A4 page per JPEG/PNG image (``bad_image`` if invalid).
+
+    Image dimensions are checked from the header before decoding, so
+    decompression bombs are refused without being expanded.
+    """
+    return get_pool().call(
+        "images_to_pdf",
+        [_path(p) for p in paths],
+        _path(out_path),
+        max_pixels=max_pixels,
+    )
+
+
+def make_demo_pdf(
+    out_path: str | os.PathLike[str],
+    *,
+    title: str,
+    paragraphs: Sequence[str],
+    pages: int,
+    heading_lines: Sequence[str] | None = None,
+    national_heading: bool = True,
+) -> dict[str, Any]:
+    """Write a realistic Vietnamese A4 document of ``pages`` pages (Noto Sans).
+
+    ``heading_lines`` is the issuing body at the top left (e.g. ["HỘI ĐỒNG
+    NHÂN DÂN", "XÃ AN BÌNH"]); ``national_heading`` adds "CỘNG HÒA XÃ HỘI CHỦ
+    NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc" at the top right.
+    """
+    return get_pool().call(
+        "make_demo_pdf",
+        _path(out_path),
+        title=title,
+        paragraphs=list(paragraphs),
+        pages=pages,
+        heading_lines=list(heading_lines) if heading_lines else None,
+        national_heading=national_heading,
+    )
