@@ -67,8 +67,3 @@ def cast(db) -> Cast:
         admin=person("admin", "Quản trị", is_superuser=True),
     )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hash test passwords quickly; the real hasher is Django's PBKDF2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

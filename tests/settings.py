@@ -1,0 +1,16 @@
+"""Settings for the test run: the project's settings with development defaults.
+
+pytest-django imports this before any conftest, so the defaults are set here.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("TASK_BACKEND", "immediate")
+# The pool tests hang, crash and exhaust workers on purpose with test-only operations.
+os.environ.setdefault("NGHISU_PDF_TEST_OPS", "1")
+
+from nghisu.settings import *  # noqa: E402,F403
+
+# Hash test passwords quickly; the real hasher stays Django's PBKDF2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
