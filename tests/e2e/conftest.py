@@ -35,8 +35,10 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module; closed after it, so Playwright's event loop
+    never outlives the module and async tests that follow get a clean thread."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         services.missing(
             f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
