@@ -293,3 +293,4 @@ DOCUMENT_PDF_MAX_JOBS = env_int("DOCUMENT_PDF_MAX_JOBS", 200)
 # Django reads uploads above this into a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
+

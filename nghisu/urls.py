@@ -6,6 +6,7 @@ from nghisu import views
 urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("documents/", include("documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("source/", views.source, name="source"),

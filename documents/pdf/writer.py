@@ -75,6 +75,8 @@ class DocWriter:
         self.fontsize, self.leading = fontsize, leading
         self.regular = pymupdf.Font(fontfile=str(REGULAR))
         self.bold = pymupdf.Font(fontfile=str(BOLD))
+        self._widths: dict[str, float] = {}
+        self._widths_bold: dict[str, float] = {}
         self.page: pymupdf.Page | None = None
         self.writer: pymupdf.TextWriter | None = None
         self.y = 0.0
@@ -101,22 +103,38 @@ class DocWriter:
         font = self.bold if bold else self.regular
         self.writer.append((x, self.y + size), text, font=font, fontsize=size)
 
+    def width_of(self, text: str, *, size: float, bold: bool = False) -> float:
+        """Return the advance width of ``text`` in points, caching per string.
+
+        PyMuPDF measures a string character by character through its bindings
+        (about 10 µs a character); widths scale linearly with the size, so each
+        word is measured once at size 1 and reused.
+        """
+        cache = self._widths_bold if bold else self._widths
+        unit = cache.get(text)
+        if unit is None:
+            font = self.bold if bold else self.regular
+            unit = cache[text] = font.text_length(text, fontsize=1.0)
+        return unit * size
+
     def wrap(
         self, text: str, *, width: float, size: float, bold: bool = False
     ) -> list[str]:
         """Split ``text`` into lines no wider than ``width`` points."""
-        font = self.bold if bold else self.regular
+        space = self.width_of(" ", size=size, bold=bold)
         lines: list[str] = []
-        current = ""
+        current: list[str] = []
+        used = 0.0
         for word in nfc(text).split():
-            trial = f"{current} {word}" if current else word
-            if current and font.text_length(trial, fontsize=size) > width:
-                lines.append(current)
-                current = word
+            advance = self.width_of(word, size=size, bold=bold)
+            if current and used + space + advance > width:
+                lines.append(" ".join(current))
+                current, used = [word], advance
             else:
-                current = trial
+                used += (space if current else 0.0) + advance
+                current.append(word)
         if current:
-            lines.append(current)
+            lines.append(" ".join(current))
         return lines
 
     # -- content ------------------------------------------------------------------
@@ -133,9 +151,8 @@ class DocWriter:
         size = size or self.fontsize
         self._ensure(size * self.leading)
         x0, x1 = column or (self.margin, self.width - self.margin)
-        font = self.bold if bold else self.regular
         text = nfc(text)
-        length = font.text_length(text, fontsize=size)
+        length = self.width_of(text, size=size, bold=bold)
         x = {"left": x0, "center": (x0 + x1 - length) / 2, "right": x1 - length}[align]
         self._line(text, x=x, size=size, bold=bold)
 

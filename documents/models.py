@@ -1,0 +1,216 @@
+"""Documents, their versions and pages, and the object permissions on them.
+
+Files live under ``MEDIA_ROOT/documents/`` named by their SHA-256 (see
+:mod:`documents.storage`); rows only hold the hash and the relative path.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from nghisu.text import fold, nfc
+
+#: Every object permission a document has, in the order the UI lists them.
+DOCUMENT_PERMS = (
+    "view_document",
+    "download_document",
+    "annotate_document",
+    "change_document",
+    "share_document",
+)
+
+
+class Classification(models.TextChoices):
+    PUBLIC = "public", _("Công khai")
+    INTERNAL = "internal", _("Nội bộ")
+    CONFIDENTIAL = "confidential", _("Mật")
+
+
+class Document(models.Model):
+    """A document of a body (an agenda pack, a draft resolution, a report).
+
+    ``latest_version`` points at the newest version (whatever its status); it is
+    set in the same transaction that creates the version.
+    """
+
+    title = models.CharField(_("Tiêu đề"), max_length=300)
+    title_folded = models.CharField(max_length=300, editable=False, db_index=True)
+    body = models.ForeignKey(
+        "accounts.Body",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("Cơ quan"),
+    )
+    classification = models.CharField(
+        _("Độ mật"),
+        max_length=16,
+        choices=Classification.choices,
+        default=Classification.INTERNAL,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Người tạo"),
+    )
+    created_at = models.DateTimeField(_("Ngày tạo"), default=timezone.now)
+    latest_version = models.ForeignKey(
+        "DocumentVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("Phiên bản mới nhất"),
+    )
+
+    class Meta:
+        verbose_name = _("tài liệu")
+        verbose_name_plural = _("tài liệu")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("download_document", _("Tải xuống tài liệu")),
+            ("annotate_document", _("Ghi chú trên tài liệu")),
+            ("share_document", _("Chia sẻ tài liệu")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.title = nfc(self.title).strip()
+        self.title_folded = fold(self.title)[:300]
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "title_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.classification == Classification.CONFIDENTIAL
+
+
+class VersionStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ xử lý")
+    PROCESSING = "processing", _("Đang xử lý")
+    READY = "ready", _("Sẵn sàng")
+    FAILED = "failed", _("Lỗi")
+
+
+class DocumentVersion(models.Model):
+    """One uploaded file of a document; numbered from 1, the newest supersedes.
+
+    ``file`` is the PDF the viewer shows (for an image upload, the PDF made from
+    it once processed); ``source_file`` is the upload as received.
+    """
+
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("Tài liệu"),
+    )
+    number = models.PositiveIntegerField(_("Phiên bản"))
+    source_kind = models.CharField(_("Loại tệp tải lên"), max_length=8)
+    source_sha256 = models.CharField(max_length=64)
+    source_file = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    file = models.CharField(max_length=200, blank=True)
+    original_name = models.CharField(_("Tên tệp gốc"), max_length=255)
+    size = models.PositiveBigIntegerField(_("Dung lượng (byte)"))
+    page_count = models.PositiveIntegerField(_("Số trang"), default=0)
+    page_sizes = models.JSONField(_("Kích thước trang"), default=list, blank=True)
+    is_scanned = models.BooleanField(_("Bản quét"), default=False)
+    active_content = models.JSONField(_("Nội dung hoạt động"), default=dict, blank=True)
+    status = models.CharField(
+        _("Trạng thái"),
+        max_length=16,
+        choices=VersionStatus.choices,
+        default=VersionStatus.PENDING,
+    )
+    failure_code = models.CharField(max_length=32, blank=True)
+    failure_reason = models.CharField(_("Lý do lỗi"), max_length=400, blank=True)
+    pages_done = models.PositiveIntegerField(_("Số trang đã xử lý"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Người tải lên"),
+    )
+    uploaded_at = models.DateTimeField(_("Thời điểm tải lên"), default=timezone.now)
+    processed_at = models.DateTimeField(_("Xử lý xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phiên bản tài liệu")
+        verbose_name_plural = _("phiên bản tài liệu")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="document_version_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} (v{self.number})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == VersionStatus.READY
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (VersionStatus.PENDING, VersionStatus.PROCESSING)
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.page_count:
+            return 0
+        return min(100, round(100 * self.pages_done / self.page_count))
+
+
+class DocumentPage(models.Model):
+    """The text of one page, folded for search, and its word boxes (0..1)."""
+
+    version = models.ForeignKey(
+        DocumentVersion, on_delete=models.CASCADE, related_name="pages"
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    text_folded = models.TextField(blank=True)
+    words = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("trang tài liệu")
+        verbose_name_plural = _("trang tài liệu")
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "number"], name="document_page_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} p{self.number}"
+
+
+class DocumentUserObjectPermission(UserObjectPermissionBase):
+    """A permission on a document granted to one user (guardian, direct FK)."""
+
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("quyền của người dùng trên tài liệu")
+        verbose_name_plural = _("quyền của người dùng trên tài liệu")
+
+
+class DocumentGroupObjectPermission(GroupObjectPermissionBase):
+    """A permission on a document granted to a group (a body's members, ...)."""
+
+    content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("quyền của nhóm trên tài liệu")
+        verbose_name_plural = _("quyền của nhóm trên tài liệu")

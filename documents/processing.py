@@ -1,0 +1,242 @@
+"""Processing of an uploaded version: validate, extract, render ahead.
+
+Plain functions, called by the tasks in :mod:`documents.tasks` and callable from
+a benchmark. Every PyMuPDF call goes to the sandboxed pool of :mod:`documents.pdf`
+(this process never imports PyMuPDF); a crash, hang or limit there becomes a
+``PdfError`` that marks this version failed with its Vietnamese reason and
+touches nothing else.
+
+Progress: ``pages_done`` is saved after each chunk of pages
+(``DOCUMENT_CHUNK_PAGES``) so the upload page can poll it. A version becomes
+ready once every page has its text, word boxes and thumbnail; the larger common
+widths are rendered afterwards by :func:`prerender_version` (a page asked for
+before that is rendered by the pool on request).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from documents import pdf, storage
+from documents.models import DocumentPage, DocumentVersion, VersionStatus
+from nghisu.text import fold
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_WIDTH = 160
+
+
+def _update(version: DocumentVersion, **fields) -> None:
+    for name, value in fields.items():
+        setattr(version, name, value)
+    DocumentVersion.objects.filter(pk=version.pk).update(**fields)
+
+
+def _fail(version: DocumentVersion, code: str, message: str) -> None:
+    with transaction.atomic():
+        DocumentPage.objects.filter(version=version).delete()
+        _update(
+            version,
+            status=VersionStatus.FAILED,
+            failure_code=code,
+            failure_reason=message[:400],
+            processed_at=timezone.now(),
+        )
+    _discard_unreferenced_files(version)
+
+
+def _discard_unreferenced_files(version: DocumentVersion) -> None:
+    """Delete the files of a failed version that no other version uses."""
+    others = DocumentVersion.objects.exclude(pk=version.pk)
+    if (
+        version.source_file
+        and not others.filter(source_sha256=version.source_sha256).exists()
+    ):
+        storage.absolute(version.source_file).unlink(missing_ok=True)
+    if version.file and not others.filter(sha256=version.sha256).exists():
+        storage.absolute(version.file).unlink(missing_ok=True)
+
+
+def _convert_images(version: DocumentVersion) -> None:
+    """Turn an uploaded JPEG/PNG into a one-page PDF stored under its hash."""
+    incoming = storage.root() / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=incoming, prefix="img-", suffix=".pdf")
+    os.close(fd)
+    try:
+        pdf.images_to_pdf([storage.absolute(version.source_file)], tmp)
+        sha = storage.sha256_of_file(Path(tmp))
+        rel = storage.relative_file_path(sha, "pdf")
+        target = storage.absolute(rel)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    _update(version, sha256=sha, file=rel)
+
+
+def process_version(version_id: int) -> DocumentVersion:
+    """Validate and index one version, reporting progress; return it.
+
+    Idempotent: a ready version is left alone; any other state starts over.
+    """
+    version = DocumentVersion.objects.get(pk=version_id)
+    if version.status == VersionStatus.READY:
+        return version
+    _update(version, status=VersionStatus.PROCESSING, pages_done=0)
+    try:
+        if version.source_kind != "pdf":
+            _convert_images(version)
+        _index(version)
+    except pdf.PdfError as exc:
+        logger.info("version %s failed: %s (%s)", version.pk, exc.code, exc.message)
+        _fail(version, exc.code, exc.message)
+    except Exception:
+        logger.exception("version %s: unexpected error while processing", version.pk)
+        _fail(version, "internal", pdf.MESSAGES["internal"])
+    return version
+
+
+def _index(version: DocumentVersion) -> None:
+    path = storage.absolute(version.file)
+    info = pdf.inspect(path, max_pages=settings.DOCUMENT_MAX_PAGES)
+    total = info["page_count"]
+    active = {
+        key: info.get(key)
+        for key in (
+            "has_javascript",
+            "has_embedded_files",
+            "has_rich_media",
+            "has_launch",
+            "has_xfa",
+            "has_auto_actions",
+        )
+        if info.get(key)
+    }
+    _update(
+        version,
+        page_count=total,
+        page_sizes=info["page_sizes"],
+        is_scanned=bool(info.get("is_scanned")),
+        active_content=active,
+    )
+    DocumentPage.objects.filter(version=version).delete()
+    out_dir = storage.render_dir(version.sha256)
+    chunk = max(1, settings.DOCUMENT_CHUNK_PAGES)
+    for first in range(1, total + 1, chunk):
+        last = min(first + chunk - 1, total)
+        extracted = pdf.extract(path, first=first, last=last)
+        pdf.render_many(path, list(range(first, last + 1)), [THUMBNAIL_WIDTH], out_dir)
+        DocumentPage.objects.bulk_create(
+            [
+                DocumentPage(
+                    version=version,
+                    number=item["page"],
+                    text=item["text"],
+                    text_folded=fold(item["text"]),
+                    words=item["words"],
+                )
+                for item in extracted
+            ]
+        )
+        _update(version, pages_done=last)
+    _update(version, status=VersionStatus.READY, processed_at=timezone.now())
+    transaction.on_commit(lambda: _enqueue_prerender(version.pk))
+
+
+def _enqueue_prerender(version_id: int) -> None:
+    from documents.tasks import prerender_version_task
+
+    prerender_version_task.enqueue(version_id)
+
+
+def prerender_version(
+    version_id: int, widths: tuple[int, ...] | None = None
+) -> list[int]:
+    """Render every page of a ready version at the widths not cached yet.
+
+    Return the widths rendered. Failures are logged, not raised: a page that
+    cannot be rendered ahead is tried again on request.
+    """
+    version = DocumentVersion.objects.get(pk=version_id)
+    if version.status != VersionStatus.READY:
+        return []
+    widths = widths or tuple(settings.DOCUMENT_PRERENDER_WIDTHS)
+    missing = storage.missing_widths(version.sha256, version.page_count, widths)
+    if not missing:
+        return []
+    path = storage.absolute(version.file)
+    out_dir = storage.render_dir(version.sha256)
+    chunk = max(1, settings.DOCUMENT_CHUNK_PAGES)
+    try:
+        for first in range(1, version.page_count + 1, chunk):
+            last = min(first + chunk - 1, version.page_count)
+            pdf.render_many(path, list(range(first, last + 1)), missing, out_dir)
+    except pdf.PdfError as exc:
+        logger.warning("prerender of version %s stopped: %s", version.pk, exc.code)
+    return missing
+
+
+def render_page(
+    version: DocumentVersion,
+    page: int,
+    width: int,
+    *,
+    watermark: list[str] | None = None,
+    viewer_key: str | None = None,
+) -> tuple[Path, str]:
+    """Return (path, content type) of a page image, rendering it if not cached.
+
+    Watermarked renders are cached per ``viewer_key``. Raises ``PdfError``.
+    """
+    directory = storage.render_dir(version.sha256, viewer_key=viewer_key)
+    cached = storage.find_render(directory, page, width)
+    if cached is not None:
+        return cached, storage.IMAGE_TYPES[cached.suffix[1:]]
+    path = storage.absolute(version.file)
+    if watermark:
+        data, ctype = pdf.render_watermarked(path, page, width, lines=watermark)
+    else:
+        data, ctype = pdf.render(path, page, width)
+    target = storage.render_path(directory, page, width, ctype)
+    storage.write_atomically(target, [data])
+    return target, ctype
+
+
+def clean_copy(
+    version: DocumentVersion,
+    *,
+    watermark: list[str] | None = None,
+    viewer_key: str | None = None,
+) -> Path:
+    """Return the path of the cleaned (and, if asked, watermarked) PDF to give out.
+
+    The clean copy is made once per content (``pdf.sanitize`` removes scripts,
+    actions, embedded files and rich media and re-scans); a watermarked copy is
+    made once per viewer and day from it.
+    """
+    base = storage.render_dir(version.sha256)
+    clean = base / "clean.pdf"
+    if not clean.exists():
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = base / f".clean-{os.getpid()}.pdf"
+        pdf.sanitize(storage.absolute(version.file), tmp)
+        os.replace(tmp, clean)
+    if not watermark:
+        return clean
+    marked_dir = storage.render_dir(version.sha256, viewer_key=viewer_key)
+    marked = marked_dir / "download.pdf"
+    if not marked.exists():
+        marked_dir.mkdir(parents=True, exist_ok=True)
+        tmp = marked_dir / f".download-{os.getpid()}.pdf"
+        pdf.watermark_pdf(clean, tmp, lines=watermark)
+        os.replace(tmp, marked)
+    return marked

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+
+_version = "<int:document_id>/versions/<int:number>/"
+
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("search/", views.search, name="search"),
+    path("picker/", views.picker, name="picker"),
+    path("<int:document_id>/", views.document_detail, name="detail"),
+    path("<int:document_id>/edit/", views.edit, name="edit"),
+    path("<int:document_id>/versions/new/", views.add_version, name="add_version"),
+    path(_version, views.document_detail, name="version"),
+    path(f"{_version}status/", views.version_status, name="status"),
+    path(f"{_version}download/", views.download, name="download"),
+    path(f"{_version}pages/<int:page>/", views.page_image, name="page"),
+    path(f"{_version}pages/<int:page>/words/", views.page_words, name="words"),
+    path("<int:document_id>/share/", views.share, name="share"),
+    path("<int:document_id>/share/find/", views.share_find, name="share_find"),
+    path("<int:document_id>/share/grant/", views.share_grant, name="share_grant"),
+    path("<int:document_id>/share/revoke/", views.share_revoke, name="share_revoke"),
+]
