@@ -39,7 +39,8 @@ run: install messages
 	@echo "Nghị Sự: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
-	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_timeout 86400 nghisu.asgi:application
+	  $(PY) manage.py run_schedule & \
+	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_timeout 86400 --websocket-max-message-size 131072 --ping-interval 20 --ping-timeout 30 nghisu.asgi:application
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

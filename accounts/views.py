@@ -11,10 +11,18 @@ from accounts import queries
 @login_required
 def home(request):
     """The signed-in user's own page: their bodies and, later, work awaiting them."""
+    from meetings.queries import home_meetings
+    from work.queries import awaiting_answer, my_tasks
+
     return render(
         request,
         "accounts/home.html",
-        {"memberships": queries.my_memberships(request.user)},
+        {
+            "memberships": queries.my_memberships(request.user),
+            "meetings": home_meetings(request.user),
+            "consultations": awaiting_answer(request.user),
+            "tasks": my_tasks(request.user),
+        },
     )
 
 

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.site",
+                "work.context_processors.bell",
             ],
         },
     },
@@ -294,3 +295,33 @@ DOCUMENT_PDF_MAX_JOBS = env_int("DOCUMENT_PDF_MAX_JOBS", 200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
+# --- Realtime ---------------------------------------------------------------------
+# The live room (docs/protocol.md, realtime/). redis-py 8 reads with a 5 s socket
+# timeout by default, exactly channels-redis's blocking read (BZPOPMIN 5 s), so an
+# idle read would fail every 5 s; reads get 15 s, connecting 2 s.
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}
+    ]
+# Commands a socket may send: ROOM_RATE_PER_SECOND on average with bursts of
+# ROOM_RATE_BURST; beyond that it gets errors, and after ROOM_FLOOD_CLOSE_AFTER
+# refusals in a row it is closed (4429).
+ROOM_RATE_PER_SECOND = env_int("ROOM_RATE_PER_SECOND", 20)
+ROOM_RATE_BURST = env_int("ROOM_RATE_BURST", 40)
+ROOM_FLOOD_CLOSE_AFTER = 50
+# Vote progress and presence are coalesced: at most one update per this interval.
+ROOM_COALESCE_SECONDS = 0.2
+# How long the hub holds an early event for the missing one before it (events
+# from several processes can arrive out of order; clients resync a gap).
+ROOM_REORDER_HOLD = 0.3
+# Threads (each with its own database connection) that run room commands.
+ROOM_DB_THREADS = env_int("ROOM_DB_THREADS", 8)
+ROOM_HEARTBEAT_SECONDS = 15
+# The part of room.state common to every tablet is built once per event and kept
+# at most this long (a join storm of 500 tablets costs one build).
+ROOM_STATE_CACHE_SECONDS = 10
+# Daphne (Procfile, Makefile): --websocket_timeout 86400 (a day: a session lasts
+# hours, tablets reconnect anyway), --websocket-max-message-size 131072 (room
+# messages are refused above 64 KB with an error; above 128 KB the frame itself is
+# refused), --ping-interval 20 --ping-timeout 30 (dead tablets are noticed in
+# under a minute through proxies that drop idle connections).

@@ -8,4 +8,4 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Thời gian thực"
 
     def ready(self) -> None:
-        from realtime import checks  # noqa: F401  (registers the Redis check)
+        from realtime import checks, signals  # noqa: F401  (registers them)

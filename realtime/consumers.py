@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from realtime import dbpool
+from realtime.hub import CLOSE_LAYER_DOWN, PROCESS_ID, Hub, get_hub
 
 logger = logging.getLogger(__name__)
 
 # Close codes in the 4000 range are ours; docs/protocol.md lists them.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_RECONNECT = 4000  # rights changed: reconnect at once for a fresh seat
+CLOSE_FLOOD = 4429
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
@@ -71,3 +82,343 @@ class PingConsumer(AsyncWebsocketConsumer):
                 command_id=message.get("id"),
             )
         )
+
+
+# ---------------------------------------------------------------------------
+# the meeting room
+# ---------------------------------------------------------------------------
+def _room_handlers() -> dict[str, Callable[..., dict[str, Any]]]:
+    """Command type -> ``handler(user, meeting_id, message)`` (sync, in the pool)."""
+    from meetings import room, voting
+
+    return {
+        "meeting.start": lambda u, m, msg: room.do_start_meeting(u, m),
+        "meeting.close": lambda u, m, msg: room.do_close_meeting(u, m),
+        "attendance.checkin": room.check_checkin,
+        "agenda.goto": room.check_goto,
+        "present.page": room.check_present_page,
+        "present.stop": lambda u, m, msg: room.do_present_stop(u, m),
+        "present.assign": room.check_present_assign,
+        "speaker.request": lambda u, m, msg: room.do_speaker_request(u, m),
+        "speaker.withdraw": lambda u, m, msg: room.do_speaker_withdraw(u, m),
+        "speaker.grant": room.check_speaker_grant,
+        "speaker.end": lambda u, m, msg: room.do_speaker_end(u, m),
+        "vote.prepare": voting.check_prepare,
+        "vote.open": voting.check_open,
+        "vote.close": voting.check_close,
+    }
+
+
+_HANDLERS: dict[str, Callable[..., dict[str, Any]]] | None = None
+_maintenance: dict[int, asyncio.Task] = {}
+
+
+def _answer(command_id: object, result: dict[str, Any]) -> str:
+    return json.dumps(
+        {"type": "ack", "id": command_id, "result": result},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _heartbeat() -> None:
+    from meetings import room
+
+    room.heartbeat(PROCESS_ID)
+
+
+async def _maintain(hub: Hub) -> None:
+    """Keep this process's presence alive and its layer groups fresh."""
+    beats = 0
+    while True:
+        try:
+            await dbpool.run(_heartbeat)
+            beats += 1
+            if beats % 40 == 0:  # every ten minutes
+                await hub.refresh_groups()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("room maintenance failed", exc_info=True)
+        await asyncio.sleep(float(getattr(settings, "ROOM_HEARTBEAT_SECONDS", 15)))
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    """``/ws/meetings/<id>/``: one meeting's live room.
+
+    ``connect`` authorises once (participants, and the body's chairs and
+    secretaries) and keeps the seat; anonymous sockets are accepted and
+    closed with 4401, others with 4403, so a browser sees the code and does
+    not retry. Room events arrive through the process hub as ready frames;
+    nothing per socket reads the database. Commands are dispatched through a
+    table to ``check_*``/``do_*`` functions run in :mod:`realtime.dbpool`, each
+    answered by ``ack`` or ``error``; a re-sent command (same ``id``) is
+    answered again without being done twice.
+    """
+
+    #: No channel-layer channel per socket: room events come through the hub.
+    channel_layer_alias = "__no_layer_per_socket__"
+    meeting_id: int = 0
+    user_id: int = 0
+    is_manager: bool = False
+    participant_id: int | None = None
+
+    closing = False
+    backlog: list[tuple[int | None, dict[str, str]]] | None = None
+
+    async def connect(self) -> None:
+        self.closing = False
+        self.joined = False
+        self.connection_id = uuid.uuid4().hex
+        self.backlog: list[tuple[int | None, dict[str, str]]] | None = []
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        from meetings import room
+        from nghisu.errors import NotFound
+
+        self.user = user
+        self.language = _language(self.scope)
+        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
+        try:
+            self.seat = await dbpool.run(room.access_room, user, meeting_id)
+        except NotFound:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.meeting_id = self.seat.meeting_id
+        self.user_id = user.pk
+        self.is_manager = self.seat.can_control
+        self.participant_id = self.seat.participant_id
+        self.tokens = float(getattr(settings, "ROOM_RATE_BURST", 40))
+        self.stamp = time.monotonic()
+        self.refused = 0
+        self.hub = get_hub()
+        try:
+            await self.hub.join(self)
+        except Exception as exc:
+            logger.warning(
+                "meeting %s: socket %s refused, hub unavailable (%s)",
+                self.meeting_id,
+                self.connection_id,
+                exc,
+            )
+            await self.close(code=CLOSE_LAYER_DOWN)
+            return
+        self.joined = True
+        task = _maintenance.get(id(self.hub.loop))
+        if task is None or task.done():
+            _maintenance[id(self.hub.loop)] = self.hub.loop.create_task(
+                _maintain(self.hub)
+            )
+        await self._send_state()
+        try:
+            await dbpool.run(
+                room.do_presence_join,
+                self.meeting_id,
+                self.user_id,
+                connection=self.connection_id,
+                process_id=PROCESS_ID,
+            )
+        except Exception:
+            logger.warning("meeting %s: presence join failed", self.meeting_id)
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        if not self.joined:
+            return
+        self.joined = False
+        await self.hub.leave(self)
+        from meetings import room
+
+        try:
+            await dbpool.run(
+                room.do_presence_leave, self.meeting_id, connection=self.connection_id
+            )
+        except Exception:
+            logger.warning("meeting %s: presence leave failed", self.meeting_id)
+
+    # -- from the hub (which writes frames with base_send, or to the backlog) ---
+    def kick(self, code: int) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        asyncio.get_running_loop().create_task(self.close(code=code))
+
+    async def _send_state(self, command_id: object = None) -> None:
+        from meetings import room
+
+        if self.backlog is None:
+            self.backlog = []
+        try:
+            state = await dbpool.run(
+                room.room_state, self.user, self.seat, language=self.language
+            )
+        except Exception:
+            self.backlog, pending = None, self.backlog
+            for _seq, message in pending:
+                await self.base_send(message)
+            raise
+        if command_id is not None:
+            state["id"] = command_id
+        seq = state["seq"]
+        self.hub.note_seq(self.meeting_id, seq)
+        await self.send(text_data=json.dumps(state, ensure_ascii=False))
+        pending, self.backlog = self.backlog, None
+        for frame_seq, message in pending:
+            if frame_seq is None or frame_seq > seq:
+                await self.base_send(message)
+
+    # -- from the client ------------------------------------------------------
+    def _allow(self) -> bool:
+        now = time.monotonic()
+        rate = float(getattr(settings, "ROOM_RATE_PER_SECOND", 20))
+        burst = float(getattr(settings, "ROOM_RATE_BURST", 40))
+        self.tokens = min(burst, self.tokens + (now - self.stamp) * rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused = 0
+            return True
+        self.refused += 1
+        return False
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.closing or not self.joined:
+            return
+        if not self._allow():
+            if self.refused >= int(getattr(settings, "ROOM_FLOOD_CLOSE_AFTER", 50)):
+                logger.warning(
+                    "meeting %s: closing flooding socket of user %s",
+                    self.meeting_id,
+                    self.user_id,
+                )
+                self.kick(CLOSE_FLOOD)
+                return
+            await self.send(
+                text_data=error_frame(
+                    "rate_limited", "Gửi quá nhanh; hãy chờ một chút rồi thử lại."
+                )
+            )
+            return
+        message, error = parse_frame(text_data)
+        if error is not None:
+            await self.send(text_data=error)
+            return
+        kind = message["type"]
+        command_id = message.get("id")
+        if command_id is not None and (
+            isinstance(command_id, bool)
+            or not isinstance(command_id, str | int)
+            or len(str(command_id)) > 64
+        ):
+            await self.send(
+                text_data=error_frame(
+                    "bad_message",
+                    "Mã lệnh “id” phải là chuỗi hoặc số, tối đa 64 ký tự.",
+                )
+            )
+            return
+        if kind == "ping":
+            await self.send(text_data='{"type":"pong"}')
+            return
+        if kind == "room.sync":
+            try:
+                await self._send_state(command_id)
+            except Exception:
+                logger.exception("meeting %s: room.sync failed", self.meeting_id)
+                await self.send(text_data=_internal_error(command_id))
+            return
+        global _HANDLERS
+        if _HANDLERS is None:
+            _HANDLERS = _room_handlers()
+        handler = _HANDLERS.get(kind)
+        if handler is None and kind != "vote.cast":
+            await self.send(
+                text_data=error_frame(
+                    "unknown_type",
+                    "Loại thông điệp không được hỗ trợ.",
+                    command_id=command_id,
+                )
+            )
+            return
+        if command_id is None:
+            await self.send(
+                text_data=error_frame(
+                    "bad_message", "Lệnh phải có mã “id”.", command_id=None
+                )
+            )
+            return
+        await self._command(kind, handler, str(command_id), command_id, message)
+
+    async def _command(
+        self,
+        kind: str,
+        handler: Callable[..., dict[str, Any]] | None,
+        client_id: str,
+        command_id: object,
+        message: dict[str, Any],
+    ) -> None:
+        from meetings import room, voting
+        from nghisu.errors import ActionError, NotFound
+
+        try:
+            if kind == "vote.cast":
+                # Idempotent through VoteCast.client_id; a secret vote's receipt
+                # must never be stored next to its voter.
+                result = await dbpool.run(
+                    voting.check_cast,
+                    self.user,
+                    self.meeting_id,
+                    message,
+                    client_id=client_id,
+                    language=self.language,
+                )
+            else:
+                result, _replayed = await dbpool.run(
+                    room.run_once,
+                    self.meeting_id,
+                    self.user_id,
+                    client_id,
+                    handler,
+                    self.user,
+                    self.meeting_id,
+                    message,
+                    language=self.language,
+                )
+        except ActionError as exc:
+            await self.send(
+                text_data=error_frame(exc.code, exc.message, command_id=command_id)
+            )
+            return
+        except NotFound as exc:
+            await self.send(
+                text_data=error_frame("not_found", exc.message, command_id=command_id)
+            )
+            return
+        except Exception:
+            logger.exception(
+                "meeting %s: %s from user %s failed",
+                self.meeting_id,
+                kind,
+                self.user_id,
+            )
+            await self.send(text_data=_internal_error(command_id))
+            return
+        await self.send(text_data=_answer(command_id, result))
+
+
+def _internal_error(command_id: object) -> str:
+    return error_frame(
+        "internal", "Máy chủ gặp lỗi; hãy thử lại sau giây lát.", command_id=command_id
+    )
+
+
+def _language(scope: dict[str, Any]) -> str:
+    """The interface language: the language cookie, else the site default."""
+    cookies = scope.get("cookies") or {}
+    code = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if code in {c for c, _name in settings.LANGUAGES}:
+        return code
+    return settings.LANGUAGE_CODE

@@ -35,6 +35,7 @@ __all__ = [
     "PdfError",
     "PdfPool",
     "PoolConfig",
+    "build_record",
     "configure",
     "extract",
     "get_pool",
@@ -231,3 +232,19 @@ def make_demo_pdf(
         heading_lines=list(heading_lines) if heading_lines else None,
         national_heading=national_heading,
     )
+
+
+def build_record(
+    out_path: str | os.PathLike[str], spec: dict[str, Any]
+) -> dict[str, Any]:
+    """Write an official record (biên bản, báo cáo) laid out from ``spec``.
+
+    The spec's shape is documented in :mod:`documents.pdf.record` (national
+    heading, issuer, number, place and date, title, headings, paragraphs,
+    tables, signature block). Return ``{"page_count": n}``.
+    """
+    from documents.pdf import record  # pure Python; never imports PyMuPDF
+
+    record.validate(spec)
+    return get_pool().call("build_record", _path(out_path), spec=spec)
+

@@ -22,7 +22,7 @@ from typing import Any
 import pymupdf
 from PIL import Image, ImageChops, ImageOps
 
-from documents.pdf import writer
+from documents.pdf import record, writer
 from documents.pdf.errors import PdfError
 from documents.pdf.sniff import SNIFF_BYTES, sniff
 
@@ -798,6 +798,11 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "watermark_pdf": watermark_pdf,
     "images_to_pdf": images_to_pdf,
     "make_demo_pdf": make_demo_pdf,
+    "build_record": record.build,
+}
+
+
+OPERATIONS |= {
 }
 # Operations that hang, crash or exhaust a worker on purpose exist only for the
 # tests of the pool (the test run sets NGHISU_PDF_TEST_OPS=1); a server never has them.

@@ -70,13 +70,13 @@ def test_search_costs_fixed_queries(
     url = reverse("documents:search") + "?q=nghi+quyet"
     make_document(cast.secretary, body=cast.hdnd, data=nghi_quyet_pdf, title="A")
     client.get(url)  # the idle-session middleware slides the session once
-    with django_assert_num_queries(4):  # session, user, titles, pages
+    with django_assert_num_queries(5):  # session, user, titles, pages, bell
         client.get(url)
     for i in range(3):
         make_document(
             cast.secretary, body=cast.hdnd, data=nghi_quyet_pdf, title=f"B{i}"
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get(url).content.decode().count("<mark>") >= 4
 
 
@@ -139,8 +139,8 @@ def test_share_dialog_costs_fixed_queries(
     url = reverse("documents:share", args=[doc.pk])
     actions.grant(cast.secretary, doc, users=[cast.delegate], groups=[cast.ubnd.group])
     client.get(url)  # the idle-session middleware slides the session once
-    # session, user, access, user grants, group grants, group members
-    with django_assert_num_queries(6):
+    # session, user, access, user grants, group grants, group members, bell
+    with django_assert_num_queries(7):
         client.get(url)
     actions.grant(
         cast.secretary,
@@ -149,7 +149,7 @@ def test_share_dialog_costs_fixed_queries(
         groups=[cast.hdnd.group],
         perms=("download_document",),
     )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         html = client.get(url).content.decode()
     assert "Quàng Thị Ánh" in html and "UBND tỉnh Sơn La" in html
 
@@ -160,19 +160,19 @@ def test_list_and_detail_cost_fixed_queries(
     client.force_login(cast.secretary)
     doc = make_document(cast.secretary, body=cast.hdnd, data=nghi_quyet_pdf, title="A")
     client.get(reverse("documents:list"))  # the session slides once
-    # list: session, user, bodies for upload, count, page of documents
-    with django_assert_num_queries(5):
+    # list: session, user, bodies for upload, count, page of documents, bell
+    with django_assert_num_queries(6):
         client.get(reverse("documents:list"))
-    # detail: session, user, access, perms, versions
-    with django_assert_num_queries(5):
+    # detail: session, user, access, perms, versions, bell
+    with django_assert_num_queries(6):
         client.get(reverse("documents:detail", args=[doc.pk]))
     for i in range(3):
         make_document(
             cast.secretary, body=cast.hdnd, data=nghi_quyet_pdf, title=f"B{i}"
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(reverse("documents:list")).content.decode().count("<li>") >= 4
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(reverse("documents:detail", args=[doc.pk]))
 
 

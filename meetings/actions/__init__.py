@@ -1,0 +1,80 @@
+"""Every change to meetings, split by sub-domain; import from here.
+
+- :mod:`.lifecycle`: create, update, delete (drafts), publish, start, close,
+  archive;
+- :mod:`.agenda`: items, sub-items, order, documents, change entries;
+- :mod:`.people`: participants, invitations, answers, attendance;
+- :mod:`.records`: conclusions and minutes.
+
+Every function takes the acting user first, checks the permission, writes in
+one transaction (locking the meeting row), audits what is sensitive and
+publishes room events with :func:`meetings.events.publish` (after commit).
+"""
+
+from meetings.actions.agenda import (
+    add_item,
+    attach_documents,
+    delete_item,
+    detach_document,
+    mark_changes_seen,
+    move_item,
+    reorder_items,
+    update_item,
+    upload_document,
+)
+from meetings.actions.lifecycle import (
+    archive_meeting,
+    close_meeting,
+    create_meeting,
+    delete_meeting,
+    publish_meeting,
+    start_meeting,
+    update_meeting,
+)
+from meetings.actions.people import (
+    check_in,
+    invite_members,
+    invite_participant,
+    mark_absent,
+    remove_participant,
+    respond_invitation,
+    update_participant,
+)
+from meetings.actions.records import (
+    approve_minutes,
+    record_conclusion,
+    start_minutes,
+    submit_minutes,
+    update_minutes,
+)
+
+__all__ = [
+    "add_item",
+    "approve_minutes",
+    "archive_meeting",
+    "attach_documents",
+    "check_in",
+    "close_meeting",
+    "create_meeting",
+    "delete_item",
+    "delete_meeting",
+    "detach_document",
+    "invite_members",
+    "invite_participant",
+    "mark_absent",
+    "mark_changes_seen",
+    "move_item",
+    "publish_meeting",
+    "record_conclusion",
+    "remove_participant",
+    "reorder_items",
+    "respond_invitation",
+    "start_meeting",
+    "start_minutes",
+    "submit_minutes",
+    "update_item",
+    "update_meeting",
+    "update_minutes",
+    "update_participant",
+    "upload_document",
+]

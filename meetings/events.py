@@ -1,0 +1,189 @@
+"""Publishing meeting events to the live room (the transport only; no domain rules).
+
+Actions call :func:`publish` inside their transaction with a JSON-able dict.
+It takes the room's next ``seq`` in that transaction (a row lock on the room's
+:class:`~meetings.room_models.RoomState`, so every server process agrees on one
+order, the order of commits), serialises the frame once, and hands it to the
+process hub (:mod:`realtime.transport`) after commit. A failed send is logged
+and never raised: the action has committed, and tablets repair gaps with
+``room.sync``.
+
+Besides room events there are:
+
+- private messages to one user's sockets (:func:`publish_private`), e.g. a
+  ballot receipt; never seen by anyone else;
+- signals without ``seq`` (:func:`send_signal`): presence for the chair and
+  secretary, vote progress; each carries a full snapshot, so a lost one is
+  repaired by the next;
+- :func:`kick`: close a user's sockets (removed from the meeting, signed out);
+- :func:`coalesce`: run a function at most once per interval per key, after
+  commit (vote progress goes out about five times a second, not per ballot).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+
+def group_name(meeting_id: int) -> str:
+    """The channel-layer group of a meeting's room (one member per process)."""
+    from realtime.hub import room_group
+
+    return room_group(meeting_id)
+
+
+def dumps(data: Any) -> str:
+    """Serialise a frame the way every room frame is serialised."""
+    return json.dumps(
+        data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
+    )
+
+
+def next_seq(meeting_id: int) -> int:
+    """Take the room's next sequence number (locks its row until commit)."""
+    from meetings.room_models import RoomState
+
+    table = connection.ops.quote_name(RoomState._meta.db_table)
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq + 1 WHERE meeting_id = %s "  # noqa: S608
+                "RETURNING seq",
+                [meeting_id],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+            RoomState.objects.bulk_create(
+                [RoomState(meeting_id=meeting_id)], ignore_conflicts=True
+            )
+    raise RuntimeError(f"meeting {meeting_id}: no room state row")
+
+
+def current_seq(meeting_id: int) -> int:
+    from meetings.room_models import RoomState
+
+    return (
+        RoomState.objects.filter(pk=meeting_id).values_list("seq", flat=True).first()
+        or 0
+    )
+
+
+def _send(message: dict[str, Any]) -> None:
+    from realtime import transport
+
+    transport.send(message)
+
+
+def publish(meeting_id: int, event: dict[str, Any]) -> int:
+    """Send ``event`` to the meeting's room once the current transaction commits.
+
+    Call it inside the action's transaction. Adds ``seq`` to the event and
+    returns it. The frame is serialised here, once for every socket.
+    """
+    with transaction.atomic():
+        seq = next_seq(meeting_id)
+    frame = dumps({**event, "seq": seq})
+    message = {"k": "room", "m": meeting_id, "s": seq, "f": frame}
+    transaction.on_commit(lambda: _send(message))
+    if event.get("type") == "participants.changed" and event.get("op") in _RESEAT:
+        # Access follows changes live: a removed participant's sockets close
+        # (4403); one whose role or right changed reconnects for a new seat.
+        kick = {
+            "k": "kick",
+            "m": meeting_id,
+            "p": list(event.get("participants") or []),
+            "c": _RESEAT[event["op"]],
+        }
+        transaction.on_commit(lambda: _send(kick))
+    return seq
+
+
+_RESEAT = {"removed": 4403, "updated": 4000}
+
+
+def publish_private(
+    meeting_id: int | None, user_id: int, event: dict[str, Any]
+) -> None:
+    """Send ``event`` to ``user_id``'s own sockets (in one meeting, or all)."""
+    message = {"k": "private", "m": meeting_id, "u": user_id, "f": dumps(event)}
+    transaction.on_commit(lambda: _send(message))
+
+
+def send_signal(
+    meeting_id: int, event: dict[str, Any], *, managers_only: bool = False
+) -> None:
+    """Send a seq-less snapshot to the room (or its chair and secretaries) now."""
+    _send(
+        {
+            "k": "signal",
+            "m": meeting_id,
+            "a": "managers" if managers_only else "all",
+            "f": dumps(event),
+        }
+    )
+
+
+def kick(user_id: int, *, meeting_id: int | None = None, code: int = 4403) -> None:
+    """Close ``user_id``'s room sockets (in one meeting, or every meeting)
+    once the current transaction commits."""
+    message = {"k": "kick", "m": meeting_id, "u": user_id, "c": code}
+    transaction.on_commit(lambda: _send(message))
+
+
+_pending: dict[str, threading.Timer] = {}
+_pending_lock = threading.Lock()
+
+
+def coalesce(key: str, func: Callable[[], None], *, delay: float | None = None) -> None:
+    """After commit, run ``func`` once within ``delay`` seconds for ``key``.
+
+    Calls for a key already waiting are dropped, so ``func`` runs at most once
+    per ``delay`` (``ROOM_COALESCE_SECONDS``, 0.2 by default) per process. It
+    runs in its own thread with its own database connection.
+    """
+    wait = float(
+        delay if delay is not None else getattr(settings, "ROOM_COALESCE_SECONDS", 0.2)
+    )
+
+    def schedule() -> None:
+        with _pending_lock:
+            if key in _pending:
+                return
+            timer = _pending[key] = threading.Timer(wait, _fire, args=(key, func))
+        timer.daemon = True
+        timer.start()
+
+    transaction.on_commit(schedule)
+
+
+def cancel_pending() -> None:
+    """Drop coalesced calls not yet run (process shutdown, end of a test)."""
+    with _pending_lock:
+        timers = list(_pending.values())
+        _pending.clear()
+    for timer in timers:
+        timer.cancel()
+
+
+def _fire(key: str, func: Callable[[], None]) -> None:
+    from realtime.dbpool import retry_locked
+
+    with _pending_lock:
+        _pending.pop(key, None)
+    try:
+        retry_locked(func)
+    except Exception:
+        logger.exception("coalesced %s failed", key)
+    finally:
+        connections.close_all()

@@ -1,0 +1,220 @@
+"""The live room page, the HTTP fallback for casting, the counting record PDF.
+
+Thin views: parse → access → action → render. The room runs on the socket; a
+tablet whose socket is down (Redis restarting, a proxy dropping WebSockets)
+still votes through :func:`cast`, which calls the same action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from meetings import room, voting
+from meetings.room_models import VoteStatus
+from nghisu.errors import ActionError, NotFound
+
+STATUS_BY_CODE = {
+    "forbidden": 403,
+    "no_voting_right": 403,
+    "not_checked_in": 409,
+    "already_voted": 409,
+    "vote_closed": 409,
+    "vote_not_open": 409,
+}
+
+
+#: Every text the room script shows, translated here (msgids are Vietnamese).
+STRINGS = {
+    "connecting": _("Đang kết nối…"),
+    "connected": _("Đã kết nối"),
+    "reconnecting": _("Đang kết nối lại…"),
+    "offline": _("Mất mạng — đang chờ kết nối lại…"),
+    "signed_out": _("Phiên đăng nhập đã hết; hãy đăng nhập lại."),
+    "forbidden": _("Bạn không còn quyền vào phòng họp này."),
+    "sending": _("Đang gửi…"),
+    "status_published": _("Chưa khai mạc"),
+    "status_in_progress": _("Đang họp"),
+    "status_closed": _("Đã bế mạc"),
+    "status_archived": _("Đã lưu trữ"),
+    "start": _("Khai mạc"),
+    "close_meeting": _("Bế mạc"),
+    "confirm_close": _("Bế mạc cuộc họp? Người chưa điểm danh sẽ được ghi vắng mặt."),
+    "previous": _("Nội dung trước"),
+    "next": _("Nội dung tiếp"),
+    "go_here": _("Chuyển tới"),
+    "current": _("Đang họp"),
+    "done": _("Đã xong"),
+    "pending": _("Chưa họp"),
+    "no_agenda": _("Chương trình chưa có nội dung."),
+    "elapsed": _("Thời gian"),
+    "planned": _("dự kiến %(n)s phút"),
+    "overtime": _("Quá giờ"),
+    "presenter": _("Trình bày"),
+    "no_presentation": _("Chưa trình chiếu tài liệu nào."),
+    "follow": _("Đang theo người trình bày"),
+    "back_to_presenter": _("Quay lại người trình bày"),
+    "browsing": _("Bạn đang tự xem"),
+    "page_of": _("Trang %(page)s/%(pages)s"),
+    "page_prev": _("Trang trước"),
+    "page_next": _("Trang sau"),
+    "present": _("Trình chiếu"),
+    "present_stop": _("Dừng trình chiếu"),
+    "choose_document": _("Chọn tài liệu"),
+    "no_documents": _("Nội dung này chưa có tài liệu."),
+    "presenter_assign": _("Giao trình bày cho"),
+    "nobody": _("Không ai (chỉ chủ tọa)"),
+    "floor": _("Phát biểu"),
+    "request_floor": _("Đăng ký phát biểu"),
+    "withdraw": _("Rút đăng ký"),
+    "grant": _("Mời phát biểu"),
+    "end_speech": _("Kết thúc phát biểu"),
+    "speaking": _("Đang phát biểu"),
+    "waiting": _("Đang chờ"),
+    "no_speakers": _("Chưa có ai đăng ký phát biểu."),
+    "votes": _("Biểu quyết"),
+    "no_votes": _("Chưa có biểu quyết nào."),
+    "vote_open": _("Mở biểu quyết"),
+    "vote_close": _("Kết thúc biểu quyết"),
+    "vote_prepare": _("Chuẩn bị biểu quyết"),
+    "question": _("Nội dung biểu quyết"),
+    "kind_open": _("Công khai"),
+    "kind_secret": _("Bỏ phiếu kín"),
+    "two_thirds": _("Cần ít nhất 2/3 tổng số thành viên"),
+    "allow_change": _("Cho phép đổi lựa chọn"),
+    "draft": _("Chuẩn bị"),
+    "open": _("Đang biểu quyết"),
+    "closed": _("Đã kết thúc"),
+    "voted": _("Bạn đã biểu quyết"),
+    "your_choice": _("Lựa chọn của bạn"),
+    "receipt": _("Mã biên nhận"),
+    "receipt_lost": _(
+        "Phiếu đã được ghi nhận (mã biên nhận không nhận được do mất kết nối)."
+    ),
+    "cast_count": _("Đã biểu quyết: %(n)s"),
+    "passed": _("THÔNG QUA"),
+    "not_passed": _("KHÔNG THÔNG QUA"),
+    "tie_chair": _("Số phiếu ngang nhau: theo ý kiến của Chủ tịch"),
+    "entitled": _("Tổng số thành viên"),
+    "issued": _("Số phiếu phát ra"),
+    "returned": _("Số phiếu thu vào"),
+    "required": _("Số phiếu cần để thông qua"),
+    "voters": _("Danh sách biểu quyết"),
+    "receipts": _("Mã biên nhận đã kiểm"),
+    "record_pdf": _("Biên bản kiểm phiếu (PDF)"),
+    "not_checked_in": _("Bạn cần điểm danh để biểu quyết."),
+    "no_right": _("Bạn không có quyền biểu quyết."),
+    "checkin": _("Điểm danh"),
+    "checked_in": _("Đã điểm danh"),
+    "participants": _("Người dự họp"),
+    "online": _("Đang kết nối"),
+    "present_att": _("Có mặt"),
+    "absent_att": _("Vắng mặt"),
+    "unknown_att": _("Chưa điểm danh"),
+    "quorum": _("Có mặt %(present)s/%(members)s, cần %(required)s"),
+    "role_chair": _("Chủ tọa"),
+    "role_secretary": _("Thư ký"),
+    "role_delegate": _("Đại biểu"),
+    "role_guest": _("Khách mời"),
+    "role_manager": _("Điều hành"),
+    "error": _("Không thực hiện được"),
+}
+
+
+@login_required
+@require_GET
+def room_page(request, meeting_id: int):
+    """The room for tablets; the socket sends everything else."""
+    seat = room.access_room(request.user, meeting_id)
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.select_related("body").get(pk=seat.meeting_id)
+    return render(
+        request,
+        "meetings/room.html",
+        {
+            "meeting": meeting,
+            "seat": seat,
+            "socket_path": f"/ws/meetings/{meeting.pk}/",
+            "cast_url": reverse("room:cast", args=[meeting.pk, 0]),
+            "record_url": reverse("room:record", args=[meeting.pk, 0]),
+            "detail_url": reverse("meetings:detail", args=[meeting.pk]),
+            "strings": {k: str(v) for k, v in STRINGS.items()},
+        },
+    )
+
+
+@login_required
+@require_POST
+def cast(request, meeting_id: int, vote_id: int):
+    """Cast a ballot over HTTP (JSON ``{"option", "id"}``), as ``vote.cast`` does."""
+    seat = room.access_room(request.user, meeting_id)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    option = data.get("option", request.POST.get("option"))
+    client_id = str(data.get("id", request.POST.get("id", "")))[:64]
+    try:
+        result = voting.check_cast(
+            request.user,
+            seat.meeting_id,
+            {"vote": vote_id, "option": option},
+            client_id=client_id,
+        )
+    except ActionError as exc:
+        return JsonResponse(
+            {"type": "error", "id": client_id, **exc.as_dict()},
+            status=STATUS_BY_CODE.get(exc.code, 422),
+        )
+    return JsonResponse({"type": "ack", "id": client_id, "result": result})
+
+
+def _record_file(vote) -> Path:
+    """Build the counting record once (in the sandboxed PDF pool) and keep it;
+    the result is frozen at closing, so the file never changes."""
+    from documents import pdf
+
+    spec = voting.counting_record_spec(vote)
+    digest = hashlib.sha256(
+        json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:16]
+    path = Path(settings.MEDIA_ROOT) / "votes" / str(vote.pk) / f"record-{digest}.pdf"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        pdf.build_record(partial, spec)
+        partial.replace(path)
+    return path
+
+
+@login_required
+@require_GET
+def counting_record(request, meeting_id: int, vote_id: int):
+    """The vote-counting record (biên bản kiểm phiếu) of a closed vote, as PDF."""
+    from documents.pdf import PdfError
+
+    seat = room.access_room(request.user, meeting_id)
+    vote = voting.access_vote(request.user, vote_id)
+    if vote.meeting_id != seat.meeting_id or vote.status != VoteStatus.CLOSED:
+        raise NotFound()
+    try:
+        path = _record_file(vote)
+    except PdfError as exc:
+        return HttpResponse(exc.message, status=503, content_type="text/plain")
+    response = FileResponse(path.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="bien-ban-kiem-phieu-{vote.pk}.pdf"'
+    )
+    return response

@@ -1,0 +1,67 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+_m = "<int:meeting_id>/"
+_i = f"{_m}items/<int:item_id>/"
+_v = f"{_m}minutes/<int:version>/"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_create, name="create"),
+    path("archive/", views.archive, name="archive"),
+    path(_m, views.meeting_detail, name="detail"),
+    path(f"{_m}edit/", views.meeting_edit, name="edit"),
+    path(f"{_m}delete/", views.meeting_delete, name="delete"),
+    path(f"{_m}<str:step>/go/", views.meeting_transition, name="transition"),
+    path(f"{_m}respond/", views.respond, name="respond"),
+    path(f"{_m}changes/seen/", views.changes_seen, name="changes_seen"),
+    path(f"{_m}agenda/", views.agenda, name="agenda"),
+    path(f"{_m}agenda/reorder/", views.agenda_reorder, name="reorder"),
+    path(_i, views.item_detail, name="item"),
+    path(f"{_i}move/", views.item_move, name="item_move"),
+    path(f"{_i}delete/", views.item_delete, name="item_delete"),
+    path(f"{_i}documents/", views.item_attach, name="item_attach"),
+    path(f"{_i}documents/upload/", views.item_upload, name="item_upload"),
+    path(
+        f"{_i}documents/<int:document_id>/remove/",
+        views.item_detach,
+        name="item_detach",
+    ),
+    path(f"{_i}conclusion/", views.conclusion_record, name="conclusion"),
+    path(f"{_m}participants/", views.participants, name="participants"),
+    path(
+        f"{_m}participants/invite-members/", views.invite_members, name="invite_members"
+    ),
+    path(f"{_m}participants/invite/", views.invite, name="invite"),
+    path(
+        f"{_m}participants/<int:participant_id>/",
+        views.participant_update,
+        name="participant_update",
+    ),
+    path(
+        f"{_m}participants/<int:participant_id>/remove/",
+        views.participant_remove,
+        name="participant_remove",
+    ),
+    path(f"{_m}attendance/", views.attendance, name="attendance"),
+    path(f"{_m}check-in/", views.check_in, name="check_in_self"),
+    path(
+        f"{_m}attendance/<int:participant_id>/check-in/",
+        views.check_in,
+        name="check_in",
+    ),
+    path(
+        f"{_m}attendance/<int:participant_id>/absent/",
+        views.mark_absent,
+        name="mark_absent",
+    ),
+    path(f"{_m}conclusions/", views.conclusions, name="conclusions"),
+    path(f"{_m}minutes/", views.minutes, name="minutes"),
+    path(f"{_m}minutes/start/", views.minutes_start, name="minutes_start"),
+    path(f"{_v}save/", views.minutes_save, name="minutes_save"),
+    path(f"{_v}approve/", views.minutes_approve, name="minutes_approve"),
+    path(f"{_v}pdf/", views.minutes_pdf, name="minutes_pdf"),
+]

@@ -1,0 +1,878 @@
+"""Votes: prepare, open, cast, close; results by the body's rule; receipts.
+
+The rule (Law on the Organisation of Local Government): a decision passes when
+those in favour are more than half of **all** members of the body, whoever is
+present, or at least two thirds when that threshold is set. In a UBND, when
+exactly half of all members are in favour, the side the Chairman voted for
+prevails (an open vote; a secret vote cannot know it and does not pass).
+
+One ballot per voter under any concurrency: :class:`VoteCast` is unique per
+vote and voter in the database, and casting holds a lock on the vote row (a
+share lock on PostgreSQL so ballots are cast in parallel, an exclusive one
+elsewhere); closing takes the exclusive lock, so it waits for ballots being
+cast and no ballot lands after the close.
+
+Secret votes: who voted (``VoteCast``) and what was chosen (``Ballot``: random
+UUID, option, random receipt) are never linked; closing rewrites the ballots
+in random order. A secret vote's result states what the vote-counting record
+of Resolution 31/2023/UBTVQH15 states: members entitled, ballots issued (the
+members present with a right to vote), returned (cast), counts per option.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+import time
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.actions import record_audit
+from accounts.models import BodyKind, Membership, Position, User
+from accounts.queries import member_count
+from meetings import events, queries
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingStatus,
+    Participant,
+    Role,
+)
+from meetings.room_models import (
+    Ballot,
+    Vote,
+    VoteCast,
+    VoteKind,
+    VoteStatus,
+    VoteThreshold,
+)
+from nghisu.errors import ActionError, NotFound
+
+DEFAULT_OPTIONS = [
+    ("yes", gettext_lazy("Tán thành")),
+    ("no", gettext_lazy("Không tán thành")),
+    ("abstain", gettext_lazy("Không biểu quyết")),
+]
+MAX_OPTIONS = 10
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+
+
+def new_receipt() -> str:
+    """A random receipt code like ``7KQ2M-X9D4A`` (50 random bits)."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+def _lock_meeting(meeting_id: int) -> Meeting:
+    try:
+        return (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("body")
+            .get(pk=meeting_id)
+        )
+    except Meeting.DoesNotExist:
+        raise NotFound() from None
+
+
+def _lock_vote(vote_id: int, *, shared: bool = False) -> Vote | None:
+    """Lock the vote row: FOR SHARE on PostgreSQL when ``shared``, else FOR UPDATE."""
+    if shared and connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Vote._meta.db_table)
+        rows = list(
+            Vote.objects.raw(
+                f"SELECT * FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608
+                [vote_id],
+            )
+        )
+        return rows[0] if rows else None
+    return Vote.objects.select_for_update().filter(pk=vote_id).first()
+
+
+def _not_found() -> ActionError:
+    return ActionError(_("Không tìm thấy cuộc biểu quyết này."), code="not_found")
+
+
+def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ActionError(
+            _("Trường “%(key)s” phải là một số nguyên.") % {"key": key},
+            code="bad_field",
+        )
+    return value
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def vote_dict(
+    vote: Vote, *, cast: int | None = None, counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A vote as the room sees it. Live counts only for open (named) votes."""
+    data: dict[str, Any] = {
+        "id": vote.pk,
+        "item": vote.item_id,
+        "question": vote.question,
+        "kind": vote.kind,
+        "options": vote.options,
+        "threshold": vote.threshold,
+        "allow_change": vote.allow_change,
+        "status": vote.status,
+        "opened_at": _iso(vote.opened_at),
+        "closed_at": _iso(vote.closed_at),
+    }
+    if vote.status == VoteStatus.OPEN:
+        data["cast"] = cast or 0
+        if not vote.is_secret:
+            data["counts"] = {k: (counts or {}).get(k, 0) for k in vote.option_keys()}
+    if vote.status == VoteStatus.CLOSED and vote.result is not None:
+        data["result"] = vote.result
+    return data
+
+
+def _live_counts(vote: Vote) -> tuple[int, dict[str, int] | None]:
+    cast = VoteCast.objects.filter(vote=vote).count()
+    if vote.is_secret:
+        return cast, None
+    counts = dict(
+        Ballot.objects.filter(vote=vote)
+        .values_list("option")
+        .annotate(n=Count("id"))
+        .values_list("option", "n")
+    )
+    return cast, counts
+
+
+def votes_list(meeting: Meeting) -> list[dict[str, Any]]:
+    """The meeting's votes as the room sees them: one query, two more while a
+    vote is open (its live counts)."""
+    out = []
+    for vote in Vote.objects.filter(meeting=meeting).order_by("created_at", "id"):
+        if vote.status == VoteStatus.OPEN:
+            cast, counts = _live_counts(vote)
+            out.append(vote_dict(vote, cast=cast, counts=counts))
+        else:
+            out.append(vote_dict(vote))
+    return out
+
+
+def my_votes(meeting: Meeting, user: User) -> dict[str, str | None]:
+    """The votes ``user`` has cast, by vote id: the option for open votes,
+    ``None`` for secret ones (the server does not know it). One query."""
+    return {
+        str(vote_id): option or None
+        for vote_id, option in VoteCast.objects.filter(
+            vote__meeting=meeting, voter=user
+        ).values_list("vote_id", "option")
+    }
+
+
+def votes_state(meeting: Meeting, user: User) -> dict[str, Any]:
+    """The meeting's votes and the user's own casts: at most four queries."""
+    return {"votes": votes_list(meeting), "my_votes": my_votes(meeting, user)}
+
+
+# ---------------------------------------------------------------------------
+# prepare
+# ---------------------------------------------------------------------------
+def _clean_spec(data: dict[str, Any]) -> dict[str, Any]:
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip() or len(question) > 500:
+        raise ActionError(
+            _("Nội dung biểu quyết phải có từ 1 đến 500 ký tự."), code="bad_field"
+        )
+    kind = data.get("kind", VoteKind.OPEN)
+    if kind not in VoteKind.values:
+        raise ActionError(
+            _("Hình thức biểu quyết phải là công khai hoặc bỏ phiếu kín."),
+            code="bad_field",
+        )
+    threshold = data.get("threshold", VoteThreshold.MAJORITY)
+    if threshold not in VoteThreshold.values:
+        raise ActionError(_("Tỷ lệ thông qua không hợp lệ."), code="bad_field")
+    allow_change = data.get("allow_change", False)
+    if not isinstance(allow_change, bool):
+        raise ActionError(
+            _("“allow_change” phải là true hoặc false."), code="bad_field"
+        )
+    labels = data.get("options")
+    if labels is not None and (
+        not isinstance(labels, list)
+        or not 2 <= len(labels) <= MAX_OPTIONS
+        or not all(isinstance(x, str) and 0 < len(x.strip()) <= 100 for x in labels)
+        or len({x.strip() for x in labels}) != len(labels)
+    ):
+        raise ActionError(
+            _("Cần từ 2 đến 10 lựa chọn khác nhau, mỗi lựa chọn tối đa 100 ký tự."),
+            code="bad_field",
+        )
+    item_id = _int(data, "item", required=False)
+    return {
+        "question": question.strip(),
+        "kind": kind,
+        "threshold": threshold,
+        "allow_change": allow_change,
+        "labels": [x.strip() for x in labels] if labels else None,
+        "item_id": item_id,
+    }
+
+
+def check_prepare(actor: User, meeting_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """``vote.prepare``: ``{"question", "item"?, "kind"?, "options"?,
+    "threshold"?, "allow_change"?}``."""
+    return do_prepare(actor, meeting_id, **_clean_spec(data))
+
+
+def do_prepare(
+    actor: User,
+    meeting_id: int,
+    *,
+    question: str,
+    kind: str = VoteKind.OPEN,
+    threshold: str = VoteThreshold.MAJORITY,
+    allow_change: bool = False,
+    labels: list[str] | None = None,
+    item_id: int | None = None,
+) -> dict[str, Any]:
+    """Prepare a vote on an item (the current item when none is given).
+
+    The chair or a secretary, before the meeting closes. A secret ballot can
+    never be changed once cast. Audits ``vote.prepare``; event ``vote.prepared``.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting_id)
+        vote = _create(
+            actor, meeting, question, kind, threshold, allow_change, labels, item_id
+        )
+        events.publish(meeting.pk, {"type": "vote.prepared", "vote": vote_dict(vote)})
+    return {"vote": vote.pk}
+
+
+def _create(
+    actor: User,
+    meeting: Meeting,
+    question: str,
+    kind: str,
+    threshold: str,
+    allow_change: bool,
+    labels: list[str] | None,
+    item_id: int | None,
+) -> Vote:
+    viewer = queries.viewer_for(actor, meeting)
+    if not (viewer.manage or viewer.preside):
+        raise ActionError(
+            _("Chỉ chủ tọa hoặc thư ký mới chuẩn bị được biểu quyết."),
+            code="forbidden",
+        )
+    if meeting.status not in (MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS):
+        raise ActionError(
+            _("Chỉ chuẩn bị biểu quyết cho cuộc họp chưa kết thúc."),
+            code="bad_status",
+        )
+    if kind == VoteKind.SECRET and allow_change:
+        raise ActionError(
+            _("Phiếu kín đã bỏ thì không thể đổi, như phiếu giấy."), code="bad_field"
+        )
+    item_id = item_id if item_id is not None else meeting.current_item_id
+    if (
+        item_id is None
+        or not AgendaItem.objects.filter(pk=item_id, meeting=meeting).exists()
+    ):
+        raise ActionError(
+            _("Hãy chọn một nội dung trong chương trình để biểu quyết."),
+            code="no_item",
+        )
+    if labels:
+        options = [
+            {"key": f"o{i}", "label": label} for i, label in enumerate(labels, 1)
+        ]
+    else:
+        options = [{"key": key, "label": str(label)} for key, label in DEFAULT_OPTIONS]
+    vote = Vote.objects.create(
+        meeting=meeting,
+        item_id=item_id,
+        question=question,
+        kind=kind,
+        threshold=threshold,
+        allow_change=allow_change,
+        options=options,
+        created_by=actor,
+    )
+    record_audit(actor, "vote.prepare", vote, question=question, kind=kind)
+    return vote
+
+
+# ---------------------------------------------------------------------------
+# open
+# ---------------------------------------------------------------------------
+def check_open(actor: User, meeting_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """``vote.open``: ``{"vote": id}``, or a new vote's fields to create and
+    open it on the spot."""
+    if "vote" in data:
+        return do_open(actor, meeting_id, vote_id=_int(data, "vote"))
+    spec = _clean_spec(data)
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting_id)
+        _require_preside(actor, meeting)
+        vote = _create(
+            actor,
+            meeting,
+            spec["question"],
+            spec["kind"],
+            spec["threshold"],
+            spec["allow_change"],
+            spec["labels"],
+            spec["item_id"],
+        )
+        return do_open(actor, meeting_id, vote_id=vote.pk)
+
+
+def _require_preside(actor: User, meeting: Meeting) -> None:
+    viewer = queries.viewer_for(actor, meeting)
+    if not viewer.preside:
+        raise ActionError(
+            _("Chỉ chủ tọa mới mở và kết thúc biểu quyết."), code="forbidden"
+        )
+
+
+def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
+    """Open a prepared vote (the presiding chair, meeting in progress).
+
+    One open vote per meeting (a database constraint backs the check). Locks
+    the meeting, then the vote. Audits ``vote.open``; event ``vote.opened``.
+    Opening a vote already open changes nothing.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting_id)
+        _require_preside(actor, meeting)
+        vote = _lock_vote(vote_id)
+        if vote is None or vote.meeting_id != meeting.pk:
+            raise _not_found()
+        if vote.status == VoteStatus.OPEN:
+            return {"vote": vote.pk}
+        if vote.status == VoteStatus.CLOSED:
+            raise ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
+        if meeting.status != MeetingStatus.IN_PROGRESS:
+            raise ActionError(
+                _("Chỉ mở biểu quyết khi cuộc họp đang diễn ra."), code="bad_status"
+            )
+        if Vote.objects.filter(meeting=meeting, status=VoteStatus.OPEN).exists():
+            raise ActionError(
+                _("Đang có một cuộc biểu quyết khác; hãy kết thúc nó trước."),
+                code="vote_busy",
+            )
+        vote.status = VoteStatus.OPEN
+        vote.opened_at = timezone.now()
+        vote.opened_by = actor
+        vote.save(update_fields=["status", "opened_at", "opened_by"])
+        record_audit(actor, "vote.open", vote)
+        events.publish(meeting.pk, {"type": "vote.opened", "vote": vote_dict(vote)})
+    return {"vote": vote.pk}
+
+
+# ---------------------------------------------------------------------------
+# cast
+# ---------------------------------------------------------------------------
+def check_cast(
+    actor: User, meeting_id: int, data: dict[str, Any], *, client_id: str = ""
+) -> dict[str, Any]:
+    """``vote.cast``: ``{"vote": id, "option": key}``."""
+    vote_id = _int(data, "vote")
+    option = data.get("option")
+    if not isinstance(option, str) or len(option) > 32:
+        raise ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
+    return do_cast(
+        actor, meeting_id, vote_id=vote_id, option=option, client_id=client_id
+    )
+
+
+def do_cast(
+    actor: User, meeting_id: int, *, vote_id: int, option: str, client_id: str = ""
+) -> dict[str, Any]:
+    """Cast (or, where allowed, change) the actor's ballot.
+
+    Only participants with a voting right who are checked in, while the vote
+    is open. Holds the vote row lock (shared on PostgreSQL) for the
+    transaction; the unique constraint on (vote, voter) makes a second ballot
+    impossible. The same command re-sent (same ``client_id``) is answered with
+    ``duplicate: true`` and changes nothing. Returns the receipt code (never
+    stored with the voter of a secret vote). No room event per ballot: the
+    progress signal is coalesced to about five a second.
+    """
+    with transaction.atomic():
+        vote = _lock_vote(vote_id, shared=True)
+        if vote is None or vote.meeting_id != meeting_id:
+            raise _not_found()
+        if vote.status == VoteStatus.DRAFT:
+            raise ActionError(
+                _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
+            )
+        if vote.status == VoteStatus.CLOSED:
+            raise ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
+        if option not in vote.option_keys():
+            raise ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
+        seat = (
+            Participant.objects.filter(meeting_id=meeting_id, user=actor)
+            .values("voting_right", "attendance")
+            .first()
+        )
+        if seat is None or not seat["voting_right"]:
+            raise ActionError(
+                _("Bạn không có quyền biểu quyết trong cuộc họp này."),
+                code="no_voting_right",
+            )
+        if seat["attendance"] != Attendance.PRESENT:
+            raise ActionError(
+                _("Bạn cần điểm danh trước khi biểu quyết."), code="not_checked_in"
+            )
+        existing = VoteCast.objects.select_for_update().filter(vote=vote, voter=actor)
+        existing = existing.first()
+        if existing is not None:
+            return _recast(vote, existing, option, client_id)
+        receipt = new_receipt()
+        try:
+            with transaction.atomic():
+                VoteCast.objects.create(
+                    vote=vote,
+                    voter=actor,
+                    option="" if vote.is_secret else option,
+                    receipt="" if vote.is_secret else receipt,
+                    client_id=client_id[:64],
+                )
+                Ballot.objects.create(vote=vote, option=option, receipt=receipt)
+        except IntegrityError:
+            existing = VoteCast.objects.filter(vote=vote, voter=actor).first()
+            if existing is None:
+                raise
+            return _recast(vote, existing, option, client_id)
+        events.publish_private(
+            meeting_id, actor.pk, {"type": "vote.voted", "vote": vote.pk}
+        )
+        _schedule_progress(vote)
+    return {"vote": vote.pk, "option": option, "receipt": receipt}
+
+
+def _recast(
+    vote: Vote, existing: VoteCast, option: str, client_id: str
+) -> dict[str, Any]:
+    if client_id and existing.client_id == client_id[:64]:
+        answer: dict[str, Any] = {"vote": vote.pk, "duplicate": True}
+        if not vote.is_secret:
+            answer |= {"option": existing.option, "receipt": existing.receipt}
+        return answer
+    if not vote.allow_change:
+        raise ActionError(
+            _("Bạn đã biểu quyết; cuộc biểu quyết này không cho đổi lựa chọn."),
+            code="already_voted",
+        )
+    if existing.option != option:
+        Ballot.objects.filter(vote=vote, receipt=existing.receipt).update(option=option)
+        existing.option = option
+        existing.client_id = client_id[:64]
+        existing.save(update_fields=["option", "client_id"])
+        _schedule_progress(vote)
+    return {"vote": vote.pk, "option": option, "receipt": existing.receipt}
+
+
+def _schedule_progress(vote: Vote) -> None:
+    meeting_id, vote_id = vote.meeting_id, vote.pk
+    events.coalesce(f"vote:{vote_id}", lambda: send_progress(meeting_id, vote_id))
+
+
+def send_progress(meeting_id: int, vote_id: int) -> None:
+    """Send the vote's live counts to the room (signal ``vote.progress``)."""
+    vote = Vote.objects.filter(pk=vote_id).first()
+    if vote is None or vote.status != VoteStatus.OPEN:
+        return
+    cast, counts = _live_counts(vote)
+    event: dict[str, Any] = {
+        "type": "vote.progress",
+        "vote": vote_id,
+        "cast": cast,
+        "at": time.time(),
+    }
+    if counts is not None:
+        event["counts"] = {k: counts.get(k, 0) for k in vote.option_keys()}
+    events.send_signal(meeting_id, event)
+
+
+# ---------------------------------------------------------------------------
+# close and count
+# ---------------------------------------------------------------------------
+def check_close(actor: User, meeting_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """``vote.close``: ``{"vote": id}``."""
+    return do_close(actor, meeting_id, vote_id=_int(data, "vote"))
+
+
+def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
+    """Close an open vote and freeze its result (the presiding chair).
+
+    Locks the meeting, then the vote exclusively (waiting for ballots being
+    cast). Secret ballots are rewritten in random order. Audits ``vote.close``;
+    event ``vote.closed`` with the result. Closing a closed vote returns its
+    result and changes nothing.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting_id)
+        _require_preside(actor, meeting)
+        vote = _lock_vote(vote_id)
+        if vote is None or vote.meeting_id != meeting.pk:
+            raise _not_found()
+        if vote.status == VoteStatus.CLOSED:
+            return {"vote": vote.pk, "result": vote.result}
+        if vote.status != VoteStatus.OPEN:
+            raise ActionError(
+                _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
+            )
+        if vote.is_secret:
+            shuffle_ballots(vote)
+        vote.result = compute_result(vote, meeting=meeting)
+        vote.status = VoteStatus.CLOSED
+        vote.closed_at = timezone.now()
+        vote.closed_by = actor
+        vote.save(update_fields=["status", "closed_at", "closed_by", "result"])
+        record_audit(
+            actor,
+            "vote.close",
+            vote,
+            passed=vote.result["passed"],
+            counts=vote.result["counts"],
+        )
+        events.publish(meeting.pk, {"type": "vote.closed", "vote": vote_dict(vote)})
+    return {"vote": vote.pk, "result": vote.result}
+
+
+def shuffle_ballots(vote: Vote) -> None:
+    """Rewrite a vote's ballots in random order with fresh random keys."""
+    rows = list(Ballot.objects.filter(vote=vote).values_list("option", "receipt"))
+    random.SystemRandom().shuffle(rows)
+    Ballot.objects.filter(vote=vote).delete()
+    Ballot.objects.bulk_create(
+        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
+        batch_size=500,
+    )
+
+
+def _chair_ids(meeting: Meeting) -> set[int]:
+    ids = set(
+        Membership.objects.filter(body_id=meeting.body_id, position=Position.CHAIR)
+        .current()
+        .values_list("user_id", flat=True)
+    )
+    if not ids:
+        ids = set(
+            Participant.objects.filter(meeting=meeting, role=Role.CHAIR).values_list(
+                "user_id", flat=True
+            )
+        )
+    return ids
+
+
+def required_in_favour(members: int, threshold: str) -> int:
+    """Ballots in favour needed: more than half, or at least two thirds."""
+    if threshold == VoteThreshold.TWO_THIRDS:
+        return math.ceil(members * 2 / 3)
+    return members // 2 + 1
+
+
+def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, Any]:
+    """Count the stored ballots and apply the body's rule (a few queries)."""
+    meeting = meeting or vote.meeting
+    body = meeting.body
+    keys = vote.option_keys()
+    tally = dict(
+        Ballot.objects.filter(vote=vote)
+        .values_list("option")
+        .annotate(n=Count("id"))
+        .values_list("option", "n")
+    )
+    counts = {k: tally.get(k, 0) for k in keys}
+    returned = VoteCast.objects.filter(vote=vote).count()
+    issued = Participant.objects.filter(
+        meeting=meeting, voting_right=True, attendance=Attendance.PRESENT
+    ).count()
+    members = member_count(body)
+    required = required_in_favour(members, vote.threshold)
+    in_favour = counts.get(keys[0], 0) if keys else 0
+    passed = members > 0 and in_favour >= required
+    tie = tie_break = None
+    if (
+        body.kind == BodyKind.UBND
+        and vote.threshold == VoteThreshold.MAJORITY
+        and members > 0
+        and in_favour * 2 == members
+    ):
+        tie = True
+        chair_options = set()
+        if not vote.is_secret:
+            chair_options = set(
+                VoteCast.objects.filter(
+                    vote=vote, voter_id__in=_chair_ids(meeting)
+                ).values_list("option", flat=True)
+            )
+        if vote.is_secret or not chair_options:
+            tie_break = "unresolved"
+        elif keys[0] in chair_options:
+            tie_break, passed = "chair_in_favour", True
+        else:
+            tie_break = "chair_against"
+    result: dict[str, Any] = {
+        "members": members,
+        "entitled": members,
+        "issued": issued,
+        "returned": returned,
+        "valid": sum(tally.values()),
+        "counts": counts,
+        "threshold": vote.threshold,
+        "required": required,
+        "in_favour": in_favour,
+        "passed": bool(passed),
+        "tie": bool(tie),
+        "tie_break": tie_break,
+        "receipts": sorted(
+            Ballot.objects.filter(vote=vote).values_list("receipt", flat=True)
+        ),
+    }
+    if not vote.is_secret:
+        result["voters"] = [
+            {"user": uid, "name": full_name or username, "option": option}
+            for uid, full_name, username, option in VoteCast.objects.filter(vote=vote)
+            .order_by("voter__full_name", "voter__username")
+            .values_list("voter_id", "voter__full_name", "voter__username", "option")
+        ]
+    return result
+
+
+def recount(vote: Vote) -> dict[str, Any]:
+    """Recompute a closed vote's result from its stored ballots.
+
+    Returns ``{"stored": ..., "recomputed": ..., "match": bool}``; compares
+    counts, returned ballots, the decision and (open votes) the named choices
+    against the ballots. Changes nothing.
+    """
+    fresh = compute_result(vote)
+    stored = vote.result or {}
+    keys = ("counts", "returned", "valid", "passed", "receipts")
+    match = all(stored.get(k) == fresh.get(k) for k in keys)
+    if not vote.is_secret:
+        named: dict[str, int] = {}
+        for row in fresh.get("voters", []):
+            named[row["option"]] = named.get(row["option"], 0) + 1
+        match = match and all(named.get(k, 0) == n for k, n in fresh["counts"].items())
+    match = match and fresh["returned"] == fresh["valid"]
+    return {"stored": stored, "recomputed": fresh, "match": match}
+
+
+def results_for_minutes(meeting: Meeting) -> list[dict[str, Any]]:
+    """Closed votes of the meeting, in order, for the minutes: one query.
+
+    Each: ``vote``, ``item`` (id), ``item_title``, ``question``, ``kind``
+    (open/secret), ``kind_label``, ``threshold``, ``options`` (``{key,
+    label}``), ``counts`` (per option key), ``counts_labelled`` (``[{label,
+    count}]``), ``members``, ``entitled``, ``issued``, ``returned``,
+    ``passed``, ``tie_break``, ``closed_at`` (ISO) and, for open votes,
+    ``voters`` (``[{user, name, option, option_label}]``).
+    """
+    out = []
+    for vote in (
+        Vote.objects.filter(meeting=meeting, status=VoteStatus.CLOSED)
+        .select_related("item")
+        .order_by("closed_at", "id")
+    ):
+        result = vote.result or {}
+        labels = {o["key"]: o["label"] for o in vote.options}
+        row = {
+            "vote": vote.pk,
+            "item": vote.item_id,
+            "item_title": vote.item.title if vote.item else "",
+            "question": vote.question,
+            "kind": vote.kind,
+            "kind_label": str(vote.get_kind_display()),
+            "threshold": vote.threshold,
+            "options": vote.options,
+            "counts": result.get("counts", {}),
+            "counts_labelled": [
+                {"label": labels[k], "count": result.get("counts", {}).get(k, 0)}
+                for k in vote.option_keys()
+            ],
+            "members": result.get("members"),
+            "entitled": result.get("entitled"),
+            "issued": result.get("issued"),
+            "returned": result.get("returned"),
+            "passed": result.get("passed"),
+            "tie_break": result.get("tie_break"),
+            "closed_at": _iso(vote.closed_at),
+        }
+        if not vote.is_secret:
+            row["voters"] = [
+                {**v, "option_label": labels.get(v["option"], v["option"])}
+                for v in result.get("voters", [])
+            ]
+        out.append(row)
+    return out
+
+
+def access_vote(user: User, vote_id: object) -> Vote:
+    """A vote of a meeting the user may see, or ``NotFound``."""
+    try:
+        vote = Vote.objects.select_related("meeting", "item").get(pk=int(vote_id))
+    except (Vote.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    vote.meeting = queries.access_meeting(user, vote.meeting_id)
+    return vote
+
+
+def _percent(n: int, of: int) -> str:
+    return f"{n * 100 / of:.2f}%".replace(".", ",") if of else "—"
+
+
+def counting_record_spec(vote: Vote) -> dict[str, Any]:
+    """The vote-counting record (biên bản kiểm phiếu) of a closed vote, as a
+    :mod:`documents.pdf.record` spec: what Resolution 31/2023/UBTVQH15's record
+    states (members entitled, ballots issued, returned, valid, counts per
+    option), the decision by the body's rule, and the names (open votes) or
+    the receipt codes counted (secret votes)."""
+    meeting = Meeting.objects.select_related("body", "body__unit").get(
+        pk=vote.meeting_id
+    )
+    body = meeting.body
+    result = vote.result or compute_result(vote, meeting=meeting)
+    labels = {o["key"]: o["label"] for o in vote.options}
+    members = result["members"]
+    closed = timezone.localtime(vote.closed_at or timezone.now())
+    rule = (
+        _("ít nhất hai phần ba tổng số thành viên")
+        if vote.threshold == VoteThreshold.TWO_THIRDS
+        else _("quá nửa tổng số thành viên")
+    )
+    verdict = _("THÔNG QUA") if result["passed"] else _("KHÔNG THÔNG QUA")
+    blocks: list[dict[str, Any]] = [
+        {
+            "kind": "paragraph",
+            "text": _(
+                "Hồi %(time)s ngày %(date)s, tại %(place)s, cuộc họp “%(meeting)s” "
+                "tiến hành kiểm phiếu biểu quyết về nội dung: %(question)s "
+                "(hình thức: %(kind)s)."
+            )
+            % {
+                "time": closed.strftime("%H giờ %M"),
+                "date": closed.strftime("%d/%m/%Y"),
+                "place": meeting.place,
+                "meeting": meeting.title,
+                "question": vote.question,
+                "kind": vote.get_kind_display(),
+            },
+        },
+        {"kind": "heading", "text": _("I. KẾT QUẢ KIỂM PHIẾU")},
+        {
+            "kind": "table",
+            "columns": [_("Nội dung"), _("Số lượng"), _("Tỷ lệ so với tổng số")],
+            "widths": [5, 2, 3],
+            "rows": [
+                [_("Tổng số thành viên"), str(members), "100%"],
+                [
+                    _("Số phiếu phát ra (có mặt, có quyền biểu quyết)"),
+                    str(result["issued"]),
+                    _percent(result["issued"], members),
+                ],
+                [
+                    _("Số phiếu thu vào"),
+                    str(result["returned"]),
+                    _percent(result["returned"], members),
+                ],
+                [
+                    _("Số phiếu hợp lệ"),
+                    str(result["valid"]),
+                    _percent(result["valid"], members),
+                ],
+                *[
+                    [labels[k], str(n), _percent(n, members)]
+                    for k, n in result["counts"].items()
+                ],
+            ],
+        },
+        {
+            "kind": "paragraph",
+            "text": _(
+                "Kết quả: %(verdict)s. Số phiếu tán thành cần có: %(required)s "
+                "(%(rule)s); số phiếu tán thành: %(in_favour)s."
+            )
+            % {
+                "verdict": verdict,
+                "required": result["required"],
+                "rule": rule,
+                "in_favour": result["in_favour"],
+            },
+        },
+    ]
+    if result.get("tie") and result.get("tie_break") != "unresolved":
+        blocks.append(
+            {
+                "kind": "paragraph",
+                "text": _(
+                    "Số phiếu tán thành bằng một nửa tổng số thành viên; quyết định "
+                    "theo ý kiến mà Chủ tịch Ủy ban nhân dân đã biểu quyết."
+                ),
+            }
+        )
+    if not vote.is_secret and result.get("voters"):
+        blocks += [
+            {"kind": "heading", "text": _("II. DANH SÁCH BIỂU QUYẾT")},
+            {
+                "kind": "table",
+                "columns": [_("STT"), _("Họ và tên"), _("Lựa chọn")],
+                "widths": [1, 6, 3],
+                "rows": [
+                    [str(n), v["name"], labels.get(v["option"], v["option"])]
+                    for n, v in enumerate(result["voters"], start=1)
+                ],
+            },
+        ]
+    else:
+        blocks += [
+            {"kind": "heading", "text": _("II. MÃ BIÊN NHẬN CÁC PHIẾU ĐÃ KIỂM")},
+            {
+                "kind": "paragraph",
+                "text": _(
+                    "Mỗi người bỏ phiếu nhận một mã biên nhận ngẫu nhiên; mã cho "
+                    "biết phiếu đã được kiểm, không cho biết lựa chọn."
+                ),
+            },
+            {
+                "kind": "table",
+                "columns": [_("STT"), _("Mã biên nhận")],
+                "widths": [1, 5],
+                "rows": [
+                    [str(n), code]
+                    for n, code in enumerate(result.get("receipts", []), start=1)
+                ],
+            },
+        ]
+    closer = User.objects.filter(pk=vote.closed_by_id).first()
+    return {
+        "issuer": [str(body.get_kind_display()).upper(), body.unit.name.upper()],
+        "national_heading": True,
+        "place_date": _("Ngày %(d)s tháng %(m)s năm %(y)s")
+        % {"d": closed.day, "m": closed.month, "y": closed.year},
+        "title": _("BIÊN BẢN KIỂM PHIẾU"),
+        "subtitle": vote.question,
+        "blocks": blocks,
+        "signatures": [
+            {"title": _("THƯ KÝ"), "name": "", "note": ""},
+            {"title": _("CHỦ TỌA"), "name": str(closer) if closer else "", "note": ""},
+        ],
+    }

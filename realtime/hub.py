@@ -1,0 +1,357 @@
+"""The process-local hub: each process receives a room event once and writes the
+ready frame to its own sockets.
+
+Room consumers register here instead of joining channel-layer groups one by
+one. With the in-memory layer (one process) events are handed to the hub
+directly; with any other layer (Redis) the hub holds one channel per process,
+adds it to the group of every room (``nghisu.room.<id>``) and every user
+(``nghisu.user.<id>``) that has a socket here, and reads it in one task.
+
+Room frames carry ``seq``; the hub delivers them in order, holding an early
+frame up to ``ROOM_REORDER_HOLD`` seconds for the missing one (two processes
+may publish in the opposite order of their commits); clients repair any gap
+left with ``room.sync``. Signals (presence, vote progress) carry no seq.
+
+When the layer fails (Redis stopped), every socket of the hub is closed with
+code 4503 so that tablets reconnect, and new sockets are refused until the
+layer answers again: nothing lives only in Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections import deque
+from typing import Any, Protocol
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+CLOSE_LAYER_DOWN = 4503
+#: Every process gets an id; presence rows of dead processes expire.
+PROCESS_ID = uuid.uuid4().hex
+
+
+class Socket(Protocol):
+    """What the hub needs of a room consumer."""
+
+    meeting_id: int
+    user_id: int
+    is_manager: bool
+
+    #: Frames held while the socket's room.state is being read (None after).
+    backlog: list[tuple[int | None, dict[str, str]]] | None
+    closing: bool
+
+    async def base_send(self, message: dict[str, str]) -> None: ...
+
+    def kick(self, code: int) -> None: ...
+
+
+def room_group(meeting_id: int) -> str:
+    return f"nghisu.room.{meeting_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"nghisu.user.{user_id}"
+
+
+class Room:
+    """The sockets of one meeting in this process, and its delivery order."""
+
+    __slots__ = ("sockets", "managers", "by_user", "last_seq", "held", "timer")
+
+    def __init__(self) -> None:
+        self.sockets: list[Socket] = []
+        self.managers: list[Socket] = []
+        self.by_user: dict[int, list[Socket]] = {}
+        self.last_seq: int | None = None
+        self.held: dict[int, str] = {}
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class Hub:
+    """Sockets of this process by room and user, fed once per event."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.rooms: dict[int, Room] = {}
+        self.users: dict[int, int] = {}  # user id -> number of local sockets
+        layer = get_channel_layer()
+        self.layer = None if isinstance(layer, InMemoryChannelLayer) else layer
+        self.channel: str | None = None
+        self.groups: set[str] = set()  # layer groups this process's channel is in
+        self.reader: asyncio.Task | None = None
+        self.healthy = True
+        self.hold = float(getattr(settings, "ROOM_REORDER_HOLD", 0.3))
+        self._start_lock = asyncio.Lock()
+        self._outbox: deque[tuple[list[Socket], int | None, dict]] = deque()
+        self._draining = False
+
+    # -- membership -----------------------------------------------------------
+    async def join(self, socket: Socket) -> None:
+        """Register ``socket``; raise ``ConnectionError`` if the layer is down."""
+        if self.layer is not None:
+            await self._ensure_reader()
+            if not self.healthy:
+                raise ConnectionError("channel layer unavailable")
+            for group in (room_group(socket.meeting_id), user_group(socket.user_id)):
+                if group not in self.groups:
+                    await self.layer.group_add(group, self.channel)
+                    self.groups.add(group)
+        room = self.rooms.setdefault(socket.meeting_id, Room())
+        room.sockets.append(socket)
+        if socket.is_manager:
+            room.managers.append(socket)
+        room.by_user.setdefault(socket.user_id, []).append(socket)
+        self.users[socket.user_id] = self.users.get(socket.user_id, 0) + 1
+
+    async def leave(self, socket: Socket) -> None:
+        room = self.rooms.get(socket.meeting_id)
+        if room is None or socket not in room.sockets:
+            return
+        room.sockets.remove(socket)
+        if socket in room.managers:
+            room.managers.remove(socket)
+        mine = room.by_user.get(socket.user_id, [])
+        if socket in mine:
+            mine.remove(socket)
+        if not mine:
+            room.by_user.pop(socket.user_id, None)
+        gone = []
+        if not room.sockets:
+            if room.timer is not None:
+                room.timer.cancel()
+            del self.rooms[socket.meeting_id]
+            gone.append(room_group(socket.meeting_id))
+        count = self.users.get(socket.user_id, 1) - 1
+        if count <= 0:
+            self.users.pop(socket.user_id, None)
+            gone.append(user_group(socket.user_id))
+        else:
+            self.users[socket.user_id] = count
+        for group in gone:
+            if group not in self.groups:
+                continue
+            self.groups.discard(group)
+            if self.layer is not None and self.healthy:
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except Exception:
+                    logger.warning("hub: group_discard failed", exc_info=True)
+
+    def note_seq(self, meeting_id: int, seq: int) -> None:
+        """Start ordering a room's frames after the seq a socket was given."""
+        room = self.rooms.get(meeting_id)
+        if room is not None and room.last_seq is None:
+            room.last_seq = seq
+
+    # -- delivery -------------------------------------------------------------
+    def dispatch(self, message: dict[str, Any]) -> None:
+        """Handle one hub message (from the layer or from this process)."""
+        kind = message.get("k")
+        meeting_id = message.get("m")
+        if kind == "room":
+            self._room_frame(meeting_id, message["s"], message["f"])
+        elif kind == "signal":
+            room = self.rooms.get(meeting_id)
+            if room is not None:
+                targets = (
+                    room.managers if message.get("a") == "managers" else room.sockets
+                )
+                self._send(list(targets), None, message["f"])
+        elif kind == "private":
+            user_id = message.get("u")
+            if meeting_id is None:
+                targets = [
+                    s
+                    for room in self.rooms.values()
+                    for s in room.by_user.get(user_id, ())
+                ]
+            else:
+                room = self.rooms.get(meeting_id)
+                targets = list(room.by_user.get(user_id, ())) if room else []
+            self._send(targets, None, message["f"])
+        elif kind == "kick":
+            code = int(message.get("c", 4403))
+            if message.get("p") is not None:
+                self._kick_participants(meeting_id, set(message["p"]), code)
+            else:
+                self._kick(meeting_id, message.get("u"), code)
+        else:
+            logger.warning("hub: unknown message kind %r", kind)
+
+    def _room_frame(self, meeting_id: int, seq: int, frame: str) -> None:
+        room = self.rooms.get(meeting_id)
+        if room is None:
+            return
+        last = room.last_seq
+        if last is None or seq <= last + 1:
+            self._send(list(room.sockets), seq, frame)
+            if last is None or seq > last:
+                room.last_seq = seq
+            self._release(room)
+            return
+        room.held[seq] = frame
+        if room.timer is None:
+            room.timer = self.loop.call_later(self.hold, self._give_up, meeting_id)
+
+    def _release(self, room: Room) -> None:
+        while room.held and room.last_seq is not None:
+            frame = room.held.pop(room.last_seq + 1, None)
+            if frame is None:
+                break
+            room.last_seq += 1
+            self._send(list(room.sockets), room.last_seq, frame)
+        if not room.held and room.timer is not None:
+            room.timer.cancel()
+            room.timer = None
+
+    def _give_up(self, meeting_id: int) -> None:
+        """Deliver held frames after a gap that did not fill (clients resync)."""
+        room = self.rooms.get(meeting_id)
+        if room is None:
+            return
+        room.timer = None
+        for seq in sorted(room.held):
+            self._send(list(room.sockets), seq, room.held[seq])
+            room.last_seq = max(room.last_seq or 0, seq)
+        room.held.clear()
+
+    def _send(self, targets: list[Socket], seq: int | None, frame: str) -> None:
+        """Queue one frame for ``targets``; one task writes the queue in order."""
+        if not targets:
+            return
+        self._outbox.append((targets, seq, {"type": "websocket.send", "text": frame}))
+        if not self._draining:
+            self._draining = True
+            self.loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._outbox:
+                targets, seq, message = self._outbox.popleft()
+                for socket in targets:  # the hot path: one call per socket
+                    held = socket.backlog
+                    if held is not None:
+                        held.append((seq, message))
+                        continue
+                    if socket.closing:
+                        continue
+                    try:
+                        await socket.base_send(message)
+                    except Exception:
+                        logger.warning("hub: skipping a dead socket", exc_info=True)
+        finally:
+            self._draining = False
+
+    def _kick(self, meeting_id: int | None, user_id: int | None, code: int) -> None:
+        rooms = (
+            list(self.rooms.values())
+            if meeting_id is None
+            else [r for r in [self.rooms.get(meeting_id)] if r is not None]
+        )
+        for room in rooms:
+            for socket in list(room.by_user.get(user_id, ())):
+                socket.kick(code)
+
+    def _kick_participants(self, meeting_id: int, ids: set[int], code: int) -> None:
+        room = self.rooms.get(meeting_id)
+        if room is None:
+            return
+        for socket in list(room.sockets):
+            if getattr(socket, "participant_id", None) in ids:
+                socket.kick(code)
+
+    # -- the layer ------------------------------------------------------------
+    async def _ensure_reader(self) -> None:
+        if self.reader is not None and not self.reader.done():
+            return
+        async with self._start_lock:
+            if self.reader is not None and not self.reader.done():
+                return
+            self.channel = await self.layer.new_channel(prefix="hub")
+            self.reader = self.loop.create_task(self._read())
+
+    async def _read(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.healthy and await self.probe():
+                    # A read that failed while Redis answers (a timeout): retry.
+                    logger.warning("hub %s: layer read failed: %s", PROCESS_ID, exc)
+                    continue
+                if self.healthy:
+                    logger.error(
+                        "hub %s: channel layer failed (%s); closing %d sockets",
+                        PROCESS_ID,
+                        exc,
+                        sum(len(r.sockets) for r in self.rooms.values()),
+                    )
+                    self.healthy = False
+                    self.groups.clear()  # a restarted Redis comes back empty
+                    self._close_all(CLOSE_LAYER_DOWN)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                if await self.probe():
+                    logger.info("hub %s: channel layer is back", PROCESS_ID)
+                    self.healthy = True
+                    delay = 0.5
+                continue
+            try:
+                self.dispatch(message)
+            except Exception:
+                logger.exception("hub: dispatch failed")
+
+    async def probe(self) -> bool:
+        """Check that the layer answers again."""
+        try:
+            await self.layer.group_add("nghisu.probe", self.channel)
+            await self.layer.group_discard("nghisu.probe", self.channel)
+        except Exception:
+            return False
+        return True
+
+    def _close_all(self, code: int) -> None:
+        for room in list(self.rooms.values()):
+            for socket in list(room.sockets):
+                socket.kick(code)
+
+    async def refresh_groups(self) -> None:
+        """Re-add this process's channel to its groups (they expire in Redis)."""
+        if self.layer is None or not self.healthy or not self.channel:
+            return
+        for group in list(self.groups):
+            await self.layer.group_add(group, self.channel)
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+            self.reader = None
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per process in production)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub(loop)
+    return hub
+
+
+def running_hubs() -> list[Hub]:
+    """Hubs whose loop still runs (one in a server process)."""
+    return [h for loop, h in list(_hubs.items()) if not loop.is_closed()]

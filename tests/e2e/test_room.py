@@ -1,0 +1,106 @@
+"""The live room in Chromium: a chair and two delegates on tablets.
+
+The room needs WebSockets, which pytest-django's ``live_server`` (a WSGI thread)
+does not serve, so this test runs the real server: Daphne in a subprocess on a
+seeded database of its own (SQLite, or PostgreSQL in the PostgreSQL pass).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import (
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    assert_no_horizontal_scroll,
+    login,
+    screenshot,
+)
+from tests.realtime.servers import Stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.daphne]
+
+PASSWORD = "pw-Test-123!"
+
+
+@pytest.fixture
+def server(tmp_path):
+    stack = Stack(tmp_path, None)  # one process: the in-memory channel layer
+    stack.prepare("--password", PASSWORD, "--document", "--voters", "0")
+    port = stack.start_daphne()
+    yield stack, f"http://127.0.0.1:{port}"
+    stack.close()
+
+
+def _enter(context, base: str, username: str, meeting: int):
+    page = context.new_page()
+    login(page, base, username, PASSWORD)
+    page.goto(f"{base}/meetings/{meeting}/room/")
+    page.wait_for_selector('[data-conn][data-state="open"]')
+    return page
+
+
+def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
+    browser, new_context, server
+):
+    stack, base = server
+    meeting = stack.seed["meeting"]
+    chair = _enter(new_context(viewport=TABLET_LANDSCAPE), base, "chutoa", meeting)
+    one = _enter(new_context(viewport=TABLET_PORTRAIT), base, "daibieu01", meeting)
+    two = _enter(new_context(viewport=TABLET_PORTRAIT), base, "daibieu02", meeting)
+
+    # The chair moves the agenda; every screen follows.
+    chair.click('[data-cmd="next"]')
+    for page in (chair, one, two):
+        page.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
+
+    # The chair presents a page; delegates follow, browse alone, come back.
+    chair.click("[data-present]")
+    for page in (one, two):
+        page.wait_for_selector('img.page[data-page="1"]')
+    chair.click('.viewer-nav button:has-text("Trang sau")')
+    for page in (one, two):
+        page.wait_for_selector('img.page[data-page="2"]')
+    one.click('.viewer-nav button:has-text("Trang sau")')
+    one.wait_for_selector('img.page[data-page="3"]')
+    one.click("[data-back]")
+    one.wait_for_selector('img.page[data-page="2"]')
+    assert one.locator("text=Đang theo người trình bày").is_visible()
+    screenshot(one, "room-delegate-following")
+
+    # A vote: opened by the chair, cast by everyone, one tablet drops meanwhile.
+    chair.fill("[data-vote-question]", "Thông qua Báo cáo tình hình kinh tế - xã hội")
+    chair.click("[data-vote-create-open]")
+    for page in (chair, one, two):
+        page.wait_for_selector(".vote-open .vote-btn.opt-yes")
+    one.click(".vote-open .vote-btn.opt-yes")
+    one.wait_for_selector("[data-receipt]")
+    # The Wi-Fi drops on one tablet: the delegate votes while it is down; the
+    # ballot waits and goes out once the tablet is back (counted once).
+    two.context.set_offline(True)
+    two.evaluate("window.nghisuRoom.drop()")
+    two.wait_for_selector(
+        '[data-conn]:has-text("kết nối lại"), [data-conn][data-state="offline"]'
+    )
+    two.click(".vote-open .vote-btn.opt-no")
+    two.wait_for_timeout(500)
+    assert not two.locator("[data-receipt]").count()
+    two.context.set_offline(False)
+    two.wait_for_selector('[data-conn][data-state="open"]')
+    two.wait_for_selector("[data-receipt]")
+    chair.click(".vote-open .vote-btn.opt-yes")
+    chair.wait_for_selector("[data-receipt]")
+    chair.wait_for_selector('[data-progress]:has-text("3")')
+    screenshot(chair, "room-chair-vote-open")
+    chair.click("[data-vote-close]")
+    for page in (chair, one, two):
+        result = page.wait_for_selector(".result .verdict")
+        assert result.inner_text() == "THÔNG QUA"
+        table = page.locator(".result table").inner_text()
+        assert re.search(r"Tán thành\s+2", table), table
+        assert re.search(r"Không tán thành\s+1", table), table
+        assert_no_horizontal_scroll(page)
+    screenshot(two, "room-delegate-result")
+    screenshot(chair, "room-chair-result")

@@ -1,0 +1,214 @@
+"""Room actions called directly: presenting, the floor, presence, commands once."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from nghisu.errors import ActionError
+from tests.realtime.rooms import build_room
+
+
+@pytest.fixture
+def presented(cast, make_document):
+    """A running meeting whose first item has a processed three-page document."""
+    document = make_document(cast.secretary, body=cast.hdnd, pages=3)
+    room = build_room(cast, with_document=document)
+    from meetings import room as room_actions
+
+    room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
+    return room, document
+
+
+def test_the_chair_presents_a_page_and_everyone_gets_one_event(
+    cast, presented, django_capture_on_commit_callbacks
+):
+    from meetings import room as room_actions
+    from meetings.events import current_seq
+
+    room, document = presented
+    seq = current_seq(room.meeting.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        room_actions.check_present_page(
+            cast.chair,
+            room.meeting.pk,
+            {
+                "document": document.pk,
+                "page": 2,
+                "region": {"x": 0, "y": 0.5, "w": 0.5, "h": 0.5},
+            },
+        )
+    assert len(callbacks) == 1 and current_seq(room.meeting.pk) == seq + 1
+    state = room_actions.room_state(
+        cast.delegate, room_actions.access_room(cast.delegate, room.meeting.pk)
+    )
+    presentation = state["presentation"]
+    assert presentation["document"] == document.pk and presentation["page"] == 2
+    assert presentation["pages"] == 3
+    assert presentation["src"] == f"/documents/{document.pk}/versions/1/pages/2/"
+    assert presentation["region"] == {"x": 0.0, "y": 0.5, "w": 0.5, "h": 0.5}
+    with django_capture_on_commit_callbacks() as callbacks:
+        room_actions.do_present_page(
+            cast.chair,
+            room.meeting.pk,
+            document_id=document.pk,
+            page=2,
+            region={"x": 0.0, "y": 0.5, "w": 0.5, "h": 0.5},
+        )
+    assert callbacks == []  # the same page again sends nothing
+    room_actions.do_present_stop(cast.chair, room.meeting.pk)
+    assert (
+        room_actions.room_state(
+            cast.chair, room_actions.access_room(cast.chair, room.meeting.pk)
+        )["presentation"]
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"page": 4}, "bad_page"),
+        ({"page": 0}, "bad_page"),
+        ({"document": 999_999, "page": 1}, "not_found"),
+        ({"page": 1, "region": {"x": 2, "y": 0, "w": 1, "h": 1}}, "bad_field"),
+        ({"page": "one"}, "bad_field"),
+    ],
+)
+def test_presenting_refuses_what_the_room_may_not_see(cast, presented, fields, code):
+    from meetings import room as room_actions
+    from meetings.models import RoomState
+
+    room, document = presented
+    data = {"document": document.pk, **fields}
+    with pytest.raises(ActionError) as exc:
+        room_actions.check_present_page(cast.chair, room.meeting.pk, data)
+    assert exc.value.code == code and exc.value.message
+    assert not RoomState.objects.filter(document__isnull=False).exists()
+
+
+def test_only_the_chair_or_the_named_presenter_presents(cast, presented):
+    from meetings import room as room_actions
+
+    room, document = presented
+    with pytest.raises(ActionError) as exc:
+        room_actions.do_present_page(
+            cast.delegate, room.meeting.pk, document_id=document.pk, page=1
+        )
+    assert exc.value.code == "forbidden"
+    room_actions.do_present_assign(
+        cast.chair, room.meeting.pk, user_id=cast.delegate.pk
+    )
+    room_actions.do_present_page(
+        cast.delegate, room.meeting.pk, document_id=document.pk, page=3
+    )
+    seat = room_actions.access_room(cast.delegate, room.meeting.pk)
+    state = room_actions.room_state(cast.delegate, seat)
+    assert state["me"]["can_present"] is True and state["presentation"]["page"] == 3
+    with pytest.raises(ActionError) as exc:
+        room_actions.do_present_assign(
+            cast.chair, room.meeting.pk, user_id=cast.outsider.pk
+        )
+    assert exc.value.code == "not_participant"
+
+
+def test_presence_counts_live_processes_only_and_forgets_dead_ones(cast):
+    from meetings import room as room_actions
+    from meetings.models import RoomPresence, RoomProcess
+
+    room = build_room(cast)
+    m = room.meeting.pk
+    room_actions.do_presence_join(m, cast.delegate.pk, connection="a", process_id="p1")
+    room_actions.do_presence_join(m, cast.delegate.pk, connection="b", process_id="p1")
+    room_actions.do_presence_join(m, cast.chair.pk, connection="c", process_id="p2")
+    assert room_actions.present_user_ids(m) == sorted([cast.chair.pk, cast.delegate.pk])
+    # Process p2 was restarted: its heartbeat stopped.
+    RoomProcess.objects.filter(pk="p2").update(
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    assert room_actions.present_user_ids(m) == [cast.delegate.pk]
+    RoomProcess.objects.filter(pk="p2").update(
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    room_actions.heartbeat("p1")
+    assert not RoomPresence.objects.filter(connection="c").exists()
+    room_actions.do_presence_leave(m, connection="a")
+    assert room_actions.present_user_ids(m) == [cast.delegate.pk]  # one device left
+
+
+def test_a_command_is_done_once_per_client_id(cast):
+    from meetings import room as room_actions
+    from meetings.models import RoomCommand
+
+    room = build_room(cast)
+    first, replayed = room_actions.run_once(
+        room.meeting.pk,
+        cast.chair.pk,
+        "cmd-1",
+        room_actions.do_goto,
+        cast.chair,
+        room.meeting.pk,
+        direction="next",
+    )
+    assert replayed is False and first == {"item": room.items[0].pk}
+    again, replayed = room_actions.run_once(
+        room.meeting.pk,
+        cast.chair.pk,
+        "cmd-1",
+        room_actions.do_goto,
+        cast.chair,
+        room.meeting.pk,
+        direction="next",
+    )
+    assert replayed is True and again == first
+    room.meeting.refresh_from_db()
+    assert room.meeting.current_item_id == room.items[0].pk  # not moved twice
+    assert RoomCommand.objects.count() == 1
+    RoomCommand.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
+    assert room_actions.forget_commands() == 1
+
+
+def test_speeches_for_minutes_lists_given_speeches_in_order(cast):
+    from meetings import room as room_actions
+
+    room = build_room(cast)
+    m = room.meeting.pk
+    room_actions.do_goto(cast.chair, m, direction="next")
+    first = room_actions.do_speaker_request(cast.delegate, m)["request"]
+    second = room_actions.do_speaker_request(cast.delegate2, m)["request"]
+    room_actions.do_speaker_grant(cast.chair, m, request_id=first)
+    room_actions.do_speaker_grant(cast.chair, m, request_id=second)  # ends the first
+    room_actions.do_speaker_end(cast.delegate2, m)  # the speaker ends their own
+    speeches = room_actions.speeches_for_minutes(room.meeting)
+    assert [s["name"] for s in speeches] == ["Cầm Văn Đông", "Quàng Thị Ánh"]
+    assert all(s["start"] and s["end"] for s in speeches)
+    assert speeches[0]["item_title"] == room.items[0].title
+    with pytest.raises(ActionError) as exc:
+        room_actions.do_speaker_grant(cast.delegate, m, request_id=first)
+    assert exc.value.code == "forbidden"
+
+
+def test_the_room_state_costs_the_same_queries_for_a_bigger_room(
+    cast, django_assert_max_num_queries
+):
+    from accounts.actions import create_user
+    from meetings import actions
+    from meetings import room as room_actions
+    from meetings.models import Role
+
+    room = build_room(cast)
+    seat = room_actions.access_room(cast.chair, room.meeting.pk)
+    with django_assert_max_num_queries(16) as small:
+        room_actions.room_state(cast.chair, seat)
+    for n in range(8):
+        actions.invite_participant(
+            cast.secretary,
+            room.meeting,
+            create_user(f"khach{n}", full_name=f"Khách {n}", password=None),
+            role=Role.GUEST,
+        )
+        actions.add_item(cast.secretary, room.meeting, title=f"Nội dung {n}")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        room_actions.room_state(cast.chair, seat)

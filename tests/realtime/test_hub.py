@@ -1,0 +1,110 @@
+"""The process hub: ordering by seq, audiences, closing sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+from realtime.hub import Hub
+
+
+class FakeSocket:
+    def __init__(self, meeting_id=1, user_id=1, manager=False, participant_id=None):
+        self.meeting_id = meeting_id
+        self.user_id = user_id
+        self.is_manager = manager
+        self.participant_id = participant_id
+        self.got: list[tuple[int | None, str]] = []
+        self.kicked: int | None = None
+        self.backlog = None
+        self.closing = False
+
+    async def base_send(self, message):
+        self.got.append((_seq(message["text"]), message["text"]))
+
+    def kick(self, code):
+        self.kicked = code
+
+
+async def _hub(*sockets) -> Hub:
+    hub = Hub(asyncio.get_running_loop())
+    hub.layer = None  # deliver locally, as with the in-memory layer
+    hub.hold = 0.05
+    for s in sockets:
+        await hub.join(s)
+    return hub
+
+
+def room(seq: int) -> dict:
+    return {"k": "room", "m": 1, "s": seq, "f": f"e{seq}"}
+
+
+def _seq(frame: str) -> int | None:
+    return int(frame[1:]) if frame.startswith("e") else None
+
+
+async def test_frames_from_several_processes_are_delivered_in_seq_order():
+    a, b = FakeSocket(user_id=1), FakeSocket(user_id=2)
+    hub = await _hub(a, b)
+    hub.note_seq(1, 10)
+    for seq in (11, 13, 12, 14):
+        hub.dispatch(room(seq))
+    await asyncio.sleep(0)
+    assert [s for s, _ in a.got] == [11, 12, 13, 14]
+    assert a.got == b.got
+
+
+async def test_a_gap_that_does_not_fill_is_released_for_clients_to_resync():
+    a = FakeSocket()
+    hub = await _hub(a)
+    hub.note_seq(1, 1)
+    hub.dispatch(room(3))
+    await asyncio.sleep(0.01)
+    assert a.got == []
+    await asyncio.sleep(0.1)
+    assert [s for s, _ in a.got] == [3]
+    hub.dispatch(room(2))  # late: sent anyway, the client ignores it
+    hub.dispatch(room(4))
+    await asyncio.sleep(0)
+    assert [s for s, _ in a.got] == [3, 2, 4]
+
+
+async def test_frames_wait_in_the_backlog_while_the_state_is_read():
+    a = FakeSocket()
+    hub = await _hub(a)
+    a.backlog = []
+    hub.dispatch(room(1))
+    await asyncio.sleep(0)
+    assert a.got == [] and [s for s, _ in a.backlog] == [1]
+
+
+async def test_signals_private_messages_and_kicks_reach_only_their_audience():
+    chair = FakeSocket(user_id=1, manager=True, participant_id=11)
+    phone = FakeSocket(user_id=2, participant_id=12)
+    tablet = FakeSocket(user_id=2, participant_id=12)
+    other_room = FakeSocket(meeting_id=2, user_id=2, participant_id=99)
+    hub = await _hub(chair, phone, tablet, other_room)
+    hub.dispatch({"k": "signal", "m": 1, "a": "managers", "f": "presence"})
+    hub.dispatch({"k": "private", "m": 1, "u": 2, "f": "mine"})
+    await asyncio.sleep(0)
+    assert chair.got == [(None, "presence")]
+    assert phone.got == tablet.got == [(None, "mine")]
+    assert other_room.got == []
+    hub.dispatch({"k": "kick", "m": 1, "p": [12], "c": 4403})
+    assert (phone.kicked, tablet.kicked, chair.kicked, other_room.kicked) == (
+        4403,
+        4403,
+        None,
+        None,
+    )
+    hub.dispatch({"k": "kick", "m": None, "u": 2, "c": 4401})
+    assert other_room.kicked == 4401
+
+
+async def test_leaving_forgets_rooms_and_users():
+    a = FakeSocket()
+    hub = await _hub(a)
+    await hub.leave(a)
+    assert hub.rooms == {} and hub.users == {}
+    hub.dispatch(room(1))
+    await asyncio.sleep(0)
+    assert a.got == []
