@@ -214,3 +214,88 @@ class DocumentGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("quyền của nhóm trên tài liệu")
         verbose_name_plural = _("quyền của nhóm trên tài liệu")
+
+
+class AnnotationKind(models.TextChoices):
+    HIGHLIGHT = "highlight", _("Đánh dấu")
+    INK = "ink", _("Nét bút")
+    NOTE = "note", _("Ghi chú")
+    FREETEXT = "freetext", _("Hộp chữ")
+
+
+class AnnotationVisibility(models.TextChoices):
+    PRIVATE = "private", _("Riêng tôi")
+    MEETING = "meeting", _("Người dự họp")
+    USERS = "users", _("Người được chọn")
+
+
+class Annotation(models.Model):
+    """A mark one user made on one page of a document version.
+
+    The primary key is made by the client, so a replayed save finds its row.
+    ``geometry`` holds page-normalised coordinates (0..1 of the displayed page):
+    ``{"quads": [[x0, y0, x1, y1], ...]}`` for a highlight,
+    ``{"strokes": [[[x, y], ...], ...], "width": w}`` for ink,
+    ``{"point": [x, y]}`` for a note and ``{"rect": [x0, y0, x1, y1],
+    "size": pt}`` for a text box. ``rev`` is the client's edit counter: an
+    older or equal revision never overwrites a newer one. See
+    docs/annotations.md.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="annotations",
+        verbose_name=_("Người ghi"),
+    )
+    version = models.ForeignKey(
+        DocumentVersion,
+        on_delete=models.CASCADE,
+        related_name="annotations",
+        verbose_name=_("Phiên bản"),
+    )
+    page = models.PositiveIntegerField(_("Trang"))
+    kind = models.CharField(_("Loại"), max_length=16, choices=AnnotationKind.choices)
+    color = models.CharField(_("Màu"), max_length=7, default="#ffd400")
+    text = models.TextField(_("Nội dung"), blank=True)
+    quoted_text = models.TextField(_("Đoạn được đánh dấu"), blank=True)
+    geometry = models.JSONField(_("Hình học"), default=dict)
+    visibility = models.CharField(
+        _("Ai xem được"),
+        max_length=16,
+        choices=AnnotationVisibility.choices,
+        default=AnnotationVisibility.PRIVATE,
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="annotations",
+        verbose_name=_("Cuộc họp"),
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shared_annotations",
+        verbose_name=_("Chia sẻ với"),
+    )
+    rev = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("Tạo lúc"), default=timezone.now)
+    updated_at = models.DateTimeField(_("Sửa lúc"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("Xóa lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ghi chú trên tài liệu")
+        verbose_name_plural = _("ghi chú trên tài liệu")
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["version", "page"], name="annotation_version_page"),
+            models.Index(
+                fields=["author", "version", "page"], name="annotation_author"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} p{self.page} ({self.version})"

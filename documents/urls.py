@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import views
+from documents import annotation_views, views
 
 app_name = "documents"
 
@@ -23,4 +23,40 @@ urlpatterns = [
     path("<int:document_id>/share/find/", views.share_find, name="share_find"),
     path("<int:document_id>/share/grant/", views.share_grant, name="share_grant"),
     path("<int:document_id>/share/revoke/", views.share_revoke, name="share_revoke"),
+]
+
+_annotation = f"{_version}annotations/<uuid:annotation_id>/"
+urlpatterns += [
+    path("annotations/", annotation_views.my_annotations, name="my_annotations"),
+    path(
+        f"{_version}annotations/",
+        annotation_views.annotation_list,
+        name="annotations",
+    ),
+    path(
+        f"{_version}annotations/audience/",
+        annotation_views.annotation_audience,
+        name="annotation_audience",
+    ),
+    path(
+        f"{_version}annotations/carry/",
+        annotation_views.annotation_carry,
+        name="annotation_carry",
+    ),
+    path(_annotation, annotation_views.annotation_save, name="annotation_save"),
+    path(
+        f"{_annotation}delete/",
+        annotation_views.annotation_delete,
+        name="annotation_delete",
+    ),
+    path(
+        f"{_annotation}restore/",
+        annotation_views.annotation_restore,
+        name="annotation_restore",
+    ),
+    path(
+        f"{_version}annotated.pdf",
+        annotation_views.annotated_download,
+        name="annotated_download",
+    ),
 ]

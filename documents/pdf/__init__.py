@@ -35,12 +35,14 @@ __all__ = [
     "PdfError",
     "PdfPool",
     "PoolConfig",
+    "annotate_pdf",
     "build_record",
     "configure",
     "extract",
     "get_pool",
     "images_to_pdf",
     "inspect",
+    "list_annotations",
     "make_demo_pdf",
     "render",
     "render_many",
@@ -248,3 +250,33 @@ def build_record(
     record.validate(spec)
     return get_pool().call("build_record", _path(out_path), spec=spec)
 
+
+def annotate_pdf(
+    path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    annotations: Sequence[dict[str, Any]],
+    lines: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Write a copy of the PDF with ``annotations`` as real PDF annotations.
+
+    Each annotation is ``{"id", "page", "kind", "color": [r, g, b] (0..1),
+    "text", "author", "geometry"}`` with the geometry of
+    :class:`documents.models.Annotation` (fractions of the displayed page).
+    Kinds become Highlight, Ink, Text (sticky note) and FreeText annotations
+    that stay editable in PDF readers. With ``lines``, every page also gets the
+    watermark of :func:`watermark_pdf` (below the annotations). Return
+    ``{"page_count", "annotations"}``.
+    """
+    return get_pool().call(
+        "annotate_pdf",
+        _path(path),
+        _path(out_path),
+        annotations=list(annotations),
+        lines=list(lines) if lines else None,
+    )
+
+
+def list_annotations(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Describe the PDF annotations of a file (kind, page, rect, points, words)."""
+    return get_pool().call("list_annotations", _path(path))

@@ -801,8 +801,11 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "build_record": record.build,
 }
 
+from documents.pdf import annotate as _annotate  # noqa: E402 (needs this module)
 
 OPERATIONS |= {
+    "annotate_pdf": _annotate.annotate_pdf,
+    "list_annotations": _annotate.list_annotations,
 }
 # Operations that hang, crash or exhaust a worker on purpose exist only for the
 # tests of the pool (the test run sets NGHISU_PDF_TEST_OPS=1); a server never has them.

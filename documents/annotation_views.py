@@ -1,0 +1,208 @@
+"""JSON endpoints of annotations and the "Tải bản có ghi chú" download.
+
+Every view resolves the version through
+:func:`documents.annotation_queries.access_annotatable_version` first, so a
+document the user may not view is a 404 that reveals nothing. Refusals answer
+``{"code", "message"}`` (Vietnamese) with status 400 (bad input), 403 (no
+right) or 404, and change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from documents import annotation_queries as aq
+from documents import annotations as ann
+from documents import pdf
+from documents.queries import access_version
+from documents.views import _ip, _stream_file, watermark_lines
+from nghisu.errors import ActionError
+
+#: Largest JSON body of one save (a 5,000-point stroke is about 100 KB).
+MAX_BODY = 1_000_000
+
+
+def _error(exc: ActionError) -> JsonResponse:
+    status = 403 if exc.code == "forbidden" else 400
+    return JsonResponse(exc.as_dict(), status=status)
+
+
+def _page(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def annotation_list(request, document_id: int, number: int):
+    """Annotations the user may read on the version (``?page=`` for one page).
+
+    ``?others=0`` keeps the user's own. Three queries whatever the count.
+    """
+    _document, version = aq.access_annotatable_version(
+        request.user, document_id, number
+    )
+    rows = aq.visible_annotations(
+        request.user,
+        version,
+        page=_page(request.GET.get("page")),
+        others=request.GET.get("others") != "0",
+    )
+    return JsonResponse({"annotations": [aq.serialize(a, request.user) for a in rows]})
+
+
+@login_required
+@require_GET
+def annotation_audience(request, document_id: int, number: int):
+    """Meetings an annotation on this document may be shared with (JSON)."""
+    document, version = aq.access_annotatable_version(request.user, document_id, number)
+    return JsonResponse(
+        {
+            "meetings": aq.sharing_meetings(request.user, document),
+            "carry": aq.carry_offers(request.user, version),
+        }
+    )
+
+
+@login_required
+@require_POST
+def annotation_carry(request, document_id: int, number: int):
+    """Carry my annotations from an older version (``from`` in the JSON body)."""
+    document, version = aq.access_annotatable_version(request.user, document_id, number)
+    try:
+        data = json.loads(request.body or b"{}")
+        source = access_version(document, data.get("from"))
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return JsonResponse(
+            {"code": "bad_json", "message": _("Dữ liệu gửi lên không hợp lệ.")},
+            status=400,
+        )
+    try:
+        carried = ann.carry_annotations(request.user, source, version)
+    except ActionError as exc:
+        return _error(exc)
+    return JsonResponse({"carried": len(carried)})
+
+
+@login_required
+@require_POST
+def annotation_save(request, document_id: int, number: int, annotation_id):
+    """Create or edit one annotation from a JSON body; replays change nothing."""
+    _document, version = aq.access_annotatable_version(
+        request.user, document_id, number
+    )
+    if len(request.body) > MAX_BODY:
+        return JsonResponse(
+            {"code": "too_large", "message": _("Ghi chú quá lớn.")}, status=400
+        )
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return JsonResponse(
+            {"code": "bad_json", "message": _("Dữ liệu gửi lên không hợp lệ.")},
+            status=400,
+        )
+    try:
+        row, changed = ann.save_annotation(request.user, version, annotation_id, data)
+    except ActionError as exc:
+        return _error(exc)
+    return JsonResponse(
+        {"annotation": aq.serialize(row, request.user), "changed": changed}
+    )
+
+
+def _set_deleted(request, document_id, number, annotation_id, *, deleted: bool):
+    _document, version = aq.access_annotatable_version(
+        request.user, document_id, number
+    )
+    action = ann.delete_annotation if deleted else ann.restore_annotation
+    try:
+        row = action(request.user, annotation_id, version=version)
+    except ActionError as exc:
+        return _error(exc)
+    return JsonResponse({"annotation": aq.serialize(row, request.user)})
+
+
+@login_required
+@require_POST
+def annotation_delete(request, document_id: int, number: int, annotation_id):
+    """Soft-delete one of the user's annotations (undo with restore)."""
+    return _set_deleted(request, document_id, number, annotation_id, deleted=True)
+
+
+@login_required
+@require_POST
+def annotation_restore(request, document_id: int, number: int, annotation_id):
+    """Undo the delete of one of the user's annotations."""
+    return _set_deleted(request, document_id, number, annotation_id, deleted=False)
+
+
+@login_required
+@require_GET
+async def annotated_download(request, document_id: int, number: int):
+    """ "Tải bản có ghi chú": the clean PDF with the user's visible annotations.
+
+    Needs the download or annotate right; confidential documents carry the
+    viewer's watermark on every page. Built in the PDF pool off Django's
+    thread; audited as ``document.export_annotated``.
+    """
+    user = await request.auser()
+    document, version = await sync_to_async(aq.access_annotatable_version)(
+        user, document_id, number
+    )
+    try:
+        payload = await sync_to_async(ann.export_payload_for)(user, document, version)
+    except ActionError as exc:
+        return _error(exc)
+    watermark = None
+    if document.is_confidential:
+        watermark = watermark_lines(user, timezone.localdate())
+    try:
+        path = await sync_to_async(ann.build_export, thread_sensitive=False)(
+            user.pk, version, payload, watermark=watermark
+        )
+    except pdf.PdfError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=422)
+    await sync_to_async(ann.record_export)(
+        user,
+        document,
+        version,
+        ip=_ip(request),
+        annotations=len(payload),
+        watermarked=bool(watermark),
+    )
+    name = Path(version.original_name).stem or "tai-lieu"
+    response = StreamingHttpResponse(
+        _stream_file(Path(path)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{name}-v{version.number}-ghi-chu.pdf"
+    )
+    response["Content-Length"] = str(Path(path).stat().st_size)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def my_annotations(request):
+    """ "Ghi chú của tôi": my annotations by document, each linking to its page."""
+    return render(
+        request,
+        "documents/annotations_mine.html",
+        {"groups": aq.my_annotations(request.user)},
+    )

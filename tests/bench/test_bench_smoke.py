@@ -1,0 +1,96 @@
+"""The benchmark machinery at tiny sizes: servers, logins, clients, checks, report.
+
+Runs ``python -m bench --tiny`` for the benchmarks that need no service beyond
+the embedded defaults (fan-out against both baselines, vote storm, join storm)
+and checks that it measured something and found nothing lost or miscounted. The
+PostgreSQL + Redis benchmark runs at tiny size in the PostgreSQL pass of CI
+(its own database on 127.0.0.1:5432, Redis database 13).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import report, suites
+from bench.proc import cpu_seconds, now_ns, percentile, rss_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.daphne
+
+
+def _bench(tmp_path: Path, *only: str) -> tuple[subprocess.CompletedProcess, dict]:
+    out = tmp_path / "run.json"
+    args = [sys.executable, "-m", "bench", "--tiny", "--out", str(out)]
+    for name in only:
+        args += ["--only", name]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.exists(), done.stderr[-3000:]
+    return done, json.loads(out.read_text())
+
+
+def test_tiny_room_benchmarks_measure_and_find_nothing_lost(tmp_path):
+    done, run = _bench(tmp_path, "fanout", "vote", "join")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert not run["crashed"]
+    fan = {r["system"]: r for r in run["results"] if r["bench"] == "fanout"}
+    assert set(fan) == {"nghisu", "baseline_a", "baseline_b"}
+    for row in fan.values():
+        assert row["clients"] == 5
+        assert row["latency"]["n"] == row["events"] * 5
+        assert row["lost"] == row["duplicates"] == row["out_of_order"] == 0
+        assert row["latency"]["p99_ms"] > 0
+    (vote,) = [r for r in run["results"] if r["bench"] == "vote_storm"]
+    assert vote["ballots_db"] == vote["acknowledged"] == 5
+    assert "failed" not in vote
+    (join,) = [r for r in run["results"] if r["bench"] == "join_storm"]
+    assert join["synced_count"] == 5 and join["failures"] == 0
+    # The table names the baselines and the goals.
+    assert "A: bare websockets" in done.stdout and "Goals" in done.stdout
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_tiny_many_rooms_on_two_processes_with_redis_and_postgresql(tmp_path):
+    probe = subprocess.run(
+        ["psql", "postgres://postgres@127.0.0.1:5432/postgres", "-qc", "select 1"],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    done, run = _bench(tmp_path, "rooms")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    (rooms,) = run["results"]
+    assert rooms["clients"] == 6 and rooms["lost"] == 0
+
+
+def test_integrity_failures_are_reported():
+    row = {"system": "nghisu", "lost": 2, "duplicates": 1, "out_of_order": 0}
+    reasons = suites._integrity(row)
+    assert reasons == ["nghisu: 2 lost", "nghisu: 1 duplicates"]
+    run = {
+        "size": "tiny",
+        "results": [
+            {
+                "bench": "join_storm",
+                "clients": 5,
+                "all_synced_s": 6.0,
+                "failures": 1,
+                "synced": {"p50_ms": 1.0},
+                "server_cpu_s": 0.1,
+            }
+        ],
+    }
+    ((goal, measured, met),) = report.goals(run)
+    assert not met and "1 failures" in measured
+
+
+def test_proc_readings_of_this_process():
+    assert cpu_seconds(__import__("os").getpid()) > 0
+    assert rss_bytes(__import__("os").getpid()) > 1_000_000
+    assert now_ns() < now_ns()
+    assert percentile([3, 1, 2], 50) == 2 and percentile([], 99) is None
