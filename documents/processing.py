@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -131,25 +132,41 @@ def _index(version: DocumentVersion) -> None:
     DocumentPage.objects.filter(version=version).delete()
     out_dir = storage.render_dir(version.sha256)
     chunk = max(1, settings.DOCUMENT_CHUNK_PAGES)
-    for first in range(1, total + 1, chunk):
-        last = min(first + chunk - 1, total)
+    chunks = [
+        (first, min(first + chunk - 1, total)) for first in range(1, total + 1, chunk)
+    ]
+
+    def work(bounds: tuple[int, int]) -> list[dict]:
+        first, last = bounds
         extracted = pdf.extract(path, first=first, last=last)
         pdf.render_many(path, list(range(first, last + 1)), [THUMBNAIL_WIDTH], out_dir)
-        DocumentPage.objects.bulk_create(
-            [
-                DocumentPage(
-                    version=version,
-                    number=item["page"],
-                    text=item["text"],
-                    text_folded=fold(item["text"]),
-                    words=item["words"],
-                )
-                for item in extracted
-            ]
-        )
-        _update(version, pages_done=last)
+        return extracted
+
+    # Chunks go to every worker of the pool at once (the pool is thread-safe);
+    # results come back in page order and are written from this thread only.
+    with ThreadPoolExecutor(max_workers=settings.DOCUMENT_PDF_WORKERS) as executor:
+        for (_first, last), extracted in zip(
+            chunks, executor.map(work, chunks), strict=True
+        ):
+            _store_pages(version, extracted)
+            _update(version, pages_done=last)
     _update(version, status=VersionStatus.READY, processed_at=timezone.now())
     transaction.on_commit(lambda: _enqueue_prerender(version.pk))
+
+
+def _store_pages(version: DocumentVersion, extracted: list[dict]) -> None:
+    DocumentPage.objects.bulk_create(
+        [
+            DocumentPage(
+                version=version,
+                number=item["page"],
+                text=item["text"],
+                text_folded=fold(item["text"]),
+                words=item["words"],
+            )
+            for item in extracted
+        ]
+    )
 
 
 def _enqueue_prerender(version_id: int) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import functools
+import inspect
 from dataclasses import dataclass
 
 import pytest
@@ -67,3 +70,39 @@ def cast(db) -> Cast:
         admin=person("admin", "Quản trị", is_superuser=True),
     )
 
+
+
+async def _reap_tasks(limit: float = 10.0) -> None:
+    """Cancel what an async test left running in its loop, repeatedly if needed.
+
+    pytest-asyncio cancels leftover tasks once when it closes the loop and then
+    waits for them without a limit; a task that absorbs one cancellation (a
+    client library cleaning up a blocking read) would hang the whole run.
+    """
+    current = asyncio.current_task()
+    deadline = asyncio.get_running_loop().time() + limit
+    while asyncio.get_running_loop().time() < deadline:
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.2)
+
+
+def _reaping(test):
+    @functools.wraps(test)
+    async def wrapper(*args, **kwargs):
+        try:
+            return await test(*args, **kwargs)
+        finally:
+            await _reap_tasks()
+
+    return wrapper
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        function = getattr(item, "obj", None)
+        if inspect.iscoroutinefunction(function):
+            item.obj = _reaping(function)

@@ -330,16 +330,19 @@ def extract(
         except Exception as exc:
             raise PdfError("damaged") from exc
         words = []
-        rot = page.rotation_matrix  # word boxes come unrotated; show as displayed
+        # Word boxes come unrotated; show them as displayed. Page properties
+        # are read once: each access crosses into MuPDF (~10 µs a word).
+        rot = page.rotation_matrix if page.rotation else None
+        nfc = unicodedata.normalize
         for *box, word, _b, _l, _w in raw_words:
-            x0, y0, x1, y1 = pymupdf.Rect(box) * rot if page.rotation else box
+            x0, y0, x1, y1 = pymupdf.Rect(box) * rot if rot is not None else box
             words.append(
                 [
                     _clip01((x0 - x_off) / w),
                     _clip01((y0 - y_off) / h),
                     _clip01((x1 - x_off) / w),
                     _clip01((y1 - y_off) / h),
-                    unicodedata.normalize("NFC", word),
+                    nfc("NFC", word) if not word.isascii() else word,
                 ]
             )
         out.append(
