@@ -90,3 +90,23 @@ def test_english_is_selectable(client, cast, language, expected):
     response = client.post(reverse("set_language"), {"language": language, "next": "/"})
     assert response.status_code == 302
     assert expected in client.get("/").content.decode()
+
+
+async def test_the_idle_refresh_also_works_in_the_async_stack():
+    """Under Daphne the middleware runs async; it refreshes only a resolved user."""
+    from types import SimpleNamespace
+
+    from accounts.middleware import IdleSessionMiddleware
+
+    async def view(request):
+        return "response"
+
+    middleware = IdleSessionMiddleware(view)
+    signed_in = SimpleNamespace(is_authenticated=True)
+    resolved = SimpleNamespace(session={}, _acached_user=signed_in)
+    assert await middleware(resolved) == "response"
+    assert resolved.session["_touched"] > 0
+
+    unresolved = SimpleNamespace(session={})
+    assert await middleware(unresolved) == "response"
+    assert "_touched" not in unresolved.session

@@ -1,0 +1,43 @@
+"""WhiteNoise that does not pull async requests through Django's one sync thread.
+
+WhiteNoise's middleware is synchronous only. Under Daphne, Django then runs it,
+and through ``async_to_sync`` everything after it, on the single thread that
+serves sync code: every request waits for every other one (measured: p50 924 ms
+for a cached page at 50 concurrent requests). This subclass answers async
+requests itself: a static path is served from a worker thread, anything else goes
+straight on to the async rest of the stack.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+
+class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response=None, *args, **kwargs):
+        super().__init__(get_response, *args, **kwargs)
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
+        return super().__call__(request)
+
+    async def __acall__(self, request):
+        if self.autorefresh:
+            static_file = await sync_to_async(self.find_file, thread_sensitive=False)(
+                request.path_info
+            )
+        else:
+            static_file = self.files.get(request.path_info)
+        if static_file is not None:
+            return await sync_to_async(self.serve, thread_sensitive=False)(
+                static_file, request
+            )
+        return await self.get_response(request)
