@@ -134,7 +134,8 @@ def _require_running(meeting: Meeting) -> None:
         )
 
 
-def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+def int_field(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+    """Read a non-negative integer field of a command, or refuse the command."""
     value = data.get(key)
     if value is None and not required:
         return None
@@ -380,7 +381,7 @@ def check_goto(actor: User, meeting_id: int, data: dict[str, Any]) -> dict[str, 
                 _("Hướng chuyển phải là “next” hoặc “previous”."), code="bad_field"
             )
         return do_goto(actor, meeting_id, direction=direction)
-    return do_goto(actor, meeting_id, item_id=_int(data, "item"))
+    return do_goto(actor, meeting_id, item_id=int_field(data, "item"))
 
 
 def do_goto(
@@ -506,8 +507,8 @@ def check_present_page(
     return do_present_page(
         actor,
         meeting_id,
-        document_id=_int(data, "document"),
-        page=_int(data, "page"),
+        document_id=int_field(data, "document"),
+        page=int_field(data, "page"),
         region=_clean_region(data.get("region")),
     )
 
@@ -604,7 +605,7 @@ def check_present_assign(
 ) -> dict[str, Any]:
     """``present.assign``: ``{"user": id | null}``."""
     return do_present_assign(
-        actor, meeting_id, user_id=_int(data, "user", required=False)
+        actor, meeting_id, user_id=int_field(data, "user", required=False)
     )
 
 
@@ -694,7 +695,7 @@ def check_speaker_grant(
     actor: User, meeting_id: int, data: dict[str, Any]
 ) -> dict[str, Any]:
     """``speaker.grant``: ``{"request": id}``."""
-    return do_speaker_grant(actor, meeting_id, request_id=_int(data, "request"))
+    return do_speaker_grant(actor, meeting_id, request_id=int_field(data, "request"))
 
 
 def do_speaker_grant(
@@ -825,7 +826,7 @@ def check_checkin(actor: User, meeting_id: int, data: dict[str, Any]) -> dict[st
     :func:`meetings.actions.check_in`."""
     from meetings import actions
 
-    user_id = _int(data, "user", required=False) or actor.pk
+    user_id = int_field(data, "user", required=False) or actor.pk
     participant = Participant.objects.filter(
         meeting_id=meeting_id, user_id=user_id
     ).first()

@@ -46,6 +46,7 @@ from meetings.models import (
     Participant,
     Role,
 )
+from meetings.room import int_field as _int
 from meetings.room_models import (
     Ballot,
     Vote,
@@ -101,18 +102,6 @@ def _lock_vote(vote_id: int, *, shared: bool = False) -> Vote | None:
 
 def _not_found() -> ActionError:
     return ActionError(_("Không tìm thấy cuộc biểu quyết này."), code="not_found")
-
-
-def _int(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ActionError(
-            _("Trường “%(key)s” phải là một số nguyên.") % {"key": key},
-            code="bad_field",
-        )
-    return value
 
 
 def _iso(value) -> str | None:

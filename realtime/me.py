@@ -15,9 +15,8 @@ import json
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
-from realtime.consumers import CLOSE_UNAUTHENTICATED, error_frame, parse_frame
+from realtime.consumers import CLOSE_UNAUTHENTICATED, PingConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +28,12 @@ def _unread(user_id: int) -> int:
     return unread_counts([user_id])[user_id]
 
 
-class MeConsumer(AsyncWebsocketConsumer):
-    """One user's socket: notification counts pushed after commit."""
+class MeConsumer(PingConsumer):
+    """One user's socket: notification counts pushed after commit.
+
+    Client messages are handled as on ``/ws/ping/`` (``ping`` answered, anything
+    else refused with an ``error``).
+    """
 
     group: str | None = None
 
@@ -63,22 +66,6 @@ class MeConsumer(AsyncWebsocketConsumer):
                 logger.warning(
                     "me socket: leaving %s failed", self.group, exc_info=True
                 )
-
-    async def receive(self, text_data=None, bytes_data=None) -> None:
-        message, error = parse_frame(text_data)
-        if error is not None:
-            await self.send(text_data=error)
-            return
-        if message["type"] == "ping":
-            await self.send(text_data='{"type":"pong"}')
-            return
-        await self.send(
-            text_data=error_frame(
-                "unknown_type",
-                "Loại thông điệp không được hỗ trợ.",
-                command_id=message.get("id"),
-            )
-        )
 
     async def me_event(self, message: dict) -> None:
         await self.send(
