@@ -1,16 +1,19 @@
-"""WhiteNoise that does not pull async requests through Django's one sync thread.
+"""Project middleware: the interface language, and WhiteNoise for async requests.
 
 WhiteNoise's middleware is synchronous only. Under Daphne, Django then runs it,
 and through ``async_to_sync`` everything after it, on the single thread that
-serves sync code: every request waits for every other one (measured: p50 924 ms
-for a cached page at 50 concurrent requests). This subclass answers async
-requests itself: a static path is served from a worker thread, anything else goes
-straight on to the async rest of the stack.
+serves sync code, so async views (page images, downloads) would queue behind
+each other. ``AsyncWhiteNoiseMiddleware`` answers async requests itself: a
+static path is served from a worker thread, anything else goes straight on to
+the async rest of the stack.
 """
 
 from __future__ import annotations
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -41,3 +44,19 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
                 static_file, request
             )
         return await self.get_response(request)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Vietnamese unless the user chose English at the foot of a page.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, and many
+    tablets in agencies run an English system: the interface must still open in
+    Vietnamese. Only the language cookie set by ``set_language`` changes it.
+    """
+
+    def process_request(self, request):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

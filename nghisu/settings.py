@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "nghisu.middleware.AsyncWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "nghisu.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -110,3 +110,12 @@ async def test_the_idle_refresh_also_works_in_the_async_stack():
     unresolved = SimpleNamespace(session={})
     assert await middleware(unresolved) == "response"
     assert "_touched" not in unresolved.session
+
+
+def test_an_english_browser_still_gets_vietnamese_until_english_is_chosen(client, cast):
+    client.force_login(cast.delegate)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Trang của tôi" in html and "My page" not in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "My page" in html and "Meetings" in html and "Documents" in html
