@@ -35,6 +35,12 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploads and rendered pages of a browser test stay in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per test module; closed after it, so Playwright's event loop

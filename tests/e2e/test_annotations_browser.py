@@ -19,11 +19,6 @@ from tests.e2e.conftest import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture(scope="module")
 def demo_pdf(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e-ann") / "to-trinh.pdf"

@@ -26,11 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "Nghị quyết về dự toán ngân sách 2026"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture(scope="module")
 def demo_pdf(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "nghi-quyet.pdf"

@@ -21,11 +21,6 @@ from tests.e2e.conftest import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _local(days: int, hour: int) -> str:
     day = timezone.localdate() + datetime.timedelta(days=days)
     return f"{day:%Y-%m-%d}T{hour:02d}:00"

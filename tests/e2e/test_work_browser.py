@@ -20,11 +20,6 @@ from tests.e2e.conftest import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _answer(page, base: str, opinion: str, comment: str) -> None:
     page.goto(f"{base}/")
     page.get_by_role("link", name="Dự thảo Quyết định phê duyệt Đề án").first.click()
