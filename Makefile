@@ -40,7 +40,7 @@ run: install messages
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py run_schedule & \
-	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_timeout 86400 --websocket-max-message-size 131072 --ping-interval 20 --ping-timeout 30 nghisu.asgi:application
+	  $(PY) -m nghisu.serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

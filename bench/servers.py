@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench import httpc
 from bench.proc import free_port, wait_port
+from nghisu import serve
 
 logger = logging.getLogger("bench")
 
@@ -222,7 +223,11 @@ class Stack:
         settings: str | None = None,
         name: str = "daphne",
     ) -> list[Server]:
-        """Start ``count`` Daphne processes on free ports (as the Procfile does)."""
+        """Start ``count`` web processes on free ports (as the Procfile does).
+
+        ``BENCH_SERVER`` chooses the ASGI server (``nghisu.serve``): Daphne by
+        default, or uvicorn.
+        """
         env = self.env
         if settings:
             env["DJANGO_SETTINGS_MODULE"] = settings
@@ -231,42 +236,9 @@ class Stack:
         for n in range(count):
             port = free_port()
             log = self.dir / f"{name}-{n}.log"
-            command = [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "--websocket_timeout",
-                "86400",
-                "--websocket_connect_timeout",
-                "20",
-                app,
-            ]
-            if server_kind == "uvicorn":
-                # An experiment (docs/performance.md): the same application
-                # under uvicorn's sans-I/O websockets protocol.
-                command = [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    app,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--ws",
-                    "websockets-sansio",
-                    "--ws-max-size",
-                    str(64 * 1024),
-                    "--lifespan",
-                    "off",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ]
+            command = serve.command(
+                server_kind, host="127.0.0.1", port=port, application=app
+            )
             proc = subprocess.Popen(
                 command,
                 cwd=ROOT,

@@ -320,8 +320,6 @@ ROOM_HEARTBEAT_SECONDS = 15
 # The part of room.state common to every tablet is built once per event and kept
 # at most this long (a join storm of 500 tablets costs one build).
 ROOM_STATE_CACHE_SECONDS = 10
-# Daphne (Procfile, Makefile): --websocket_timeout 86400 (a day: a session lasts
-# hours, tablets reconnect anyway), --websocket-max-message-size 131072 (room
-# messages are refused above 64 KB with an error; above 128 KB the frame itself is
-# refused), --ping-interval 20 --ping-timeout 30 (dead tablets are noticed in
-# under a minute through proxies that drop idle connections).
+# The web server's own limits (frames above 128 KB, pings every 20 s, dead
+# sockets closed after 30 s) are its command line, in nghisu/serve.py, the same
+# for Daphne and uvicorn; room messages are refused above 64 KB with an error.

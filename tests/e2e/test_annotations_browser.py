@@ -221,7 +221,7 @@ def test_a_note_shared_with_the_room_appears_live_on_another_delegate(
             timeout=120,
         )
         document_id = int(out.stdout.strip().splitlines()[-1])
-        base = f"http://127.0.0.1:{stack.start_daphne()}"
+        base = f"http://127.0.0.1:{stack.start_server()}"
         pages = []
         for username, viewport in (
             ("daibieu01", TABLET_PORTRAIT),

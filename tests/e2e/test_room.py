@@ -1,8 +1,9 @@
 """The live room in Chromium: a chair and two delegates on tablets.
 
 The room needs WebSockets, which pytest-django's ``live_server`` (a WSGI thread)
-does not serve, so this test runs the real server: Daphne in a subprocess on a
-seeded database of its own (SQLite, or PostgreSQL in the PostgreSQL pass).
+does not serve, so this test runs the real server in a subprocess, under Daphne
+and under uvicorn (``nghisu.serve``), on a seeded database of its own (SQLite, or
+PostgreSQL in the PostgreSQL pass).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 import pytest
 
+from nghisu import serve
 from tests.e2e.conftest import (
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
@@ -25,11 +27,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.daphne]
 PASSWORD = "pw-Test-123!"
 
 
-@pytest.fixture
-def server(tmp_path):
-    stack = Stack(tmp_path, None)  # one process: the in-memory channel layer
+@pytest.fixture(params=serve.SERVERS)
+def server(request, tmp_path):
+    # One process: the in-memory channel layer.
+    stack = Stack(tmp_path, None, server=request.param)
     stack.prepare("--password", PASSWORD, "--document", "--voters", "0")
-    port = stack.start_daphne()
+    port = stack.start_server()
     yield stack, f"http://127.0.0.1:{port}"
     stack.close()
 

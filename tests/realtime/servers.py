@@ -1,4 +1,4 @@
-"""Real servers on loopback for the realtime tests: Redis, Daphne, a database.
+"""Real servers on loopback for the realtime tests: Redis, the ASGI server, a database.
 
 Every process here is started by the test and stopped by its pid. The database
 is a fresh SQLite file, or (when the suite runs on PostgreSQL) a fresh
@@ -25,9 +25,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from nghisu import serve
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
 
 
 def free_port() -> int:
@@ -98,11 +99,18 @@ class RedisServer:
 
 
 class Stack:
-    """A migrated, seeded database and Daphne processes sharing one Redis."""
+    """A migrated, seeded database and web processes sharing one Redis.
 
-    def __init__(self, workdir: Path, redis_url: str | None) -> None:
+    ``server`` is the ASGI server of every web process (``nghisu.serve``):
+    Daphne, the default, or uvicorn, the documented alternative.
+    """
+
+    def __init__(
+        self, workdir: Path, redis_url: str | None, server: str = "daphne"
+    ) -> None:
         self.workdir = workdir
         self.redis_url = redis_url
+        self.server = server
         self.daphnes: list[tuple[int, subprocess.Popen]] = []
         self.pg_name: str | None = None
         if connection.vendor == "postgresql":
@@ -167,22 +175,12 @@ class Stack:
         self.seed = json.loads(out.stdout.strip().splitlines()[-1])
         return self.seed
 
-    def start_daphne(self) -> int:
+    def start_server(self) -> int:
+        """Start one web process with the production options; return its port."""
         port = free_port()
-        log = open(self.workdir / f"daphne-{port}.log", "w")  # noqa: SIM115
+        log = open(self.workdir / f"{self.server}-{port}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [
-                DAPHNE,
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "--websocket_timeout",
-                "86400",
-                "--websocket-max-message-size",
-                "131072",
-                "nghisu.asgi:application",
-            ],
+            serve.command(self.server, host="127.0.0.1", port=port, python=PYTHON),
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -194,7 +192,8 @@ class Stack:
 
     def log(self) -> str:
         return "\n".join(
-            p.read_text()[-4000:] for p in sorted(self.workdir.glob("daphne-*.log"))
+            p.read_text()[-4000:]
+            for p in sorted(self.workdir.glob(f"{self.server}-*.log"))
         )
 
     def close(self) -> None:

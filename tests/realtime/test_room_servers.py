@@ -1,5 +1,5 @@
-"""Real Daphne processes on a real Redis: ordering across processes, and a Redis
-restart under an open vote."""
+"""Real web processes on a real Redis: ordering across processes, and a Redis
+restart under an open vote, under Daphne and under uvicorn (``nghisu.serve``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from http.cookies import SimpleCookie
 import pytest
 import websockets
 
+from nghisu import serve
 from tests.realtime.servers import PYTHON, ROOT, RedisServer, Stack, ws_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.daphne]
@@ -95,16 +96,16 @@ def redis_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def stack(tmp_path, redis_server):
-    stack = Stack(tmp_path, redis_server.url)
+@pytest.fixture(params=serve.SERVERS)
+def stack(request, tmp_path, redis_server):
+    stack = Stack(tmp_path, redis_server.url, server=request.param)
     stack.prepare()
     yield stack
     stack.close()
 
 
-def test_two_daphne_processes_deliver_every_event_in_seq_order(stack):
-    a, b = stack.start_daphne(), stack.start_daphne()
+def test_two_web_processes_deliver_every_event_in_seq_order(stack):
+    a, b = stack.start_server(), stack.start_server()
     seed, meeting = stack.seed, stack.seed["meeting"]
     first, second = seed["items"]
 
@@ -180,7 +181,7 @@ def _http_cast(port: int, meeting: int, vote: int, cookie: str, option: str, cid
 
 
 def test_redis_restart_under_an_open_vote_counts_every_ballot_once(stack, redis_server):
-    port = stack.start_daphne()
+    port = stack.start_server()
     seed, meeting = stack.seed, stack.seed["meeting"]
     cookies = seed["cookies"]
     names = seed["voters"]  # nine voters, all checked in
