@@ -17,6 +17,7 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
@@ -56,7 +57,7 @@ STRINGS = {
     "done": _("Đã xong"),
     "pending": _("Chưa họp"),
     "no_agenda": _("Chương trình chưa có nội dung."),
-    "elapsed": _("Thời gian"),
+    "elapsed": pgettext_lazy("room timer", "Thời gian"),
     "planned": _("dự kiến %(n)s phút"),
     "overtime": _("Quá giờ"),
     "presenter": _("Trình bày"),

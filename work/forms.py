@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import VOTING_POSITIONS, Body, Membership, Unit, User
 from work.models import Opinion
@@ -108,7 +109,9 @@ class AssignmentForm(_Token):
         required=False,
     )
     assignee_user = forms.ModelChoiceField(
-        label=_("Người thực hiện"), queryset=User.objects.none(), required=False
+        label=pgettext_lazy("assignee", "Người thực hiện"),
+        queryset=User.objects.none(),
+        required=False,
     )
     conclusion = forms.TypedChoiceField(
         label=_("Theo kết luận"), required=False, coerce=int, empty_value=None

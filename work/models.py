@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nghisu.text import fold, nfc
 
@@ -286,7 +287,7 @@ class Assignment(models.Model):
         null=True,
         blank=True,
         related_name="assigned_tasks",
-        verbose_name=_("Người thực hiện"),
+        verbose_name=pgettext_lazy("assignee", "Người thực hiện"),
     )
     deadline = models.DateField(_("Hạn hoàn thành"))
     status = models.CharField(
