@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Body, Membership, Position, User
@@ -76,19 +76,37 @@ def managed_bodies(user: User) -> list[Body]:
 
 
 def viewer_for(user: User, meeting: Meeting) -> Viewer:
-    """Compute the user's rights on ``meeting``: two queries."""
+    """Compute the user's rights on ``meeting``: one query.
+
+    The user's row joined with their participant row of the meeting (if any),
+    with one ``EXISTS`` per position they hold in the body today.
+    """
     if not user.is_authenticated:
         return Viewer()
-    positions = set(
-        Membership.objects.filter(user=user, body_id=meeting.body_id)
-        .current()
-        .values_list("position", flat=True)
+    held = Membership.objects.current().filter(
+        user=OuterRef("pk"), body_id=meeting.body_id
     )
-    participant = (
-        Participant.objects.filter(meeting=meeting, user=user)
-        .select_related("user")
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            seat=FilteredRelation(
+                "participations", condition=Q(participations__meeting_id=meeting.pk)
+            ),
+            **{
+                f"held_{position}": Exists(held.filter(position=position))
+                for position in Position.values
+            },
+        )
+        .select_related("seat")
+        .order_by()
         .first()
     )
+    if row is None:
+        return Viewer()
+    positions = {p for p in Position.values if getattr(row, f"held_{p}")}
+    participant = getattr(row, "seat", None)
+    if participant is not None:
+        participant.user = user
     return Viewer(
         manage=bool(positions & set(MANAGER_POSITIONS)),
         preside=Position.CHAIR in positions
