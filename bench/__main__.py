@@ -42,6 +42,13 @@ SIZES = {
         "doc_pages": 6,
         "doc_requests": 20,
         "doc_concurrency": 5,
+        "ann_clients": 5,
+        "ann_strokes": 3,
+        "ann_paint": 20,
+        "ann_paint_loads": 2,
+        "ann_export_pages": 6,
+        "ann_export_annotations": 30,
+        "ann_export_repeats": 1,
     },
     # ``make bench``: a few minutes on a 2-core machine.
     "quick": {
@@ -58,6 +65,13 @@ SIZES = {
         "doc_pages": 60,
         "doc_requests": 500,
         "doc_concurrency": 50,
+        "ann_clients": 100,
+        "ann_strokes": 30,
+        "ann_paint": 200,
+        "ann_paint_loads": 10,
+        "ann_export_pages": 300,
+        "ann_export_annotations": 1000,
+        "ann_export_repeats": 1,
     },
     # ``BENCH=full make bench``: the sizes of issue 8.
     "full": {
@@ -74,6 +88,13 @@ SIZES = {
         "doc_pages": 300,
         "doc_requests": 2000,
         "doc_concurrency": 50,
+        "ann_clients": 100,
+        "ann_strokes": 200,
+        "ann_paint": 200,
+        "ann_paint_loads": 10,
+        "ann_export_pages": 300,
+        "ann_export_annotations": 1000,
+        "ann_export_repeats": 3,
     },
 }
 
@@ -83,6 +104,7 @@ BENCHES = {
     "join": suites.join_storm,
     "rooms": suites.many_rooms,
     "documents": None,  # bench.documents, imported lazily
+    "annotations": None,  # bench.annotations, imported lazily
 }
 
 
@@ -93,6 +115,7 @@ ROW_NAMES = {
     "join": "join_storm",
     "rooms": "many_rooms",
     "documents": "documents",
+    "annotations": "annotations",
 }
 
 
@@ -236,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
                     from bench import documents
 
                     rows = documents.run(ctx, size)
+                elif name == "annotations":
+                    from bench import annotations
+
+                    rows = annotations.run(ctx, size)
                 else:
                     rows = BENCHES[name](ctx, size)
             except Exception:

@@ -139,7 +139,47 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
                         cached["p50_ms"] < 15,
                     )
                 )
+        elif r["bench"] == "annotations" and r.get("export", {}).get("ratio"):
+            e = r["export"]
+            out.append(
+                (
+                    f"export {e['pages']} pages, {e['annotations']} annotations "
+                    "vs plain PyMuPDF ≤ 1.5×",
+                    _x(e["ratio"]),
+                    e["ratio"] <= 1.5,
+                )
+            )
     return out
+
+
+def _annotation_lines(r: dict) -> list[str]:
+    ink, base, paint, e = r["ink"], r["ink_baseline_a"], r["paint"], r["export"]
+    lost = ink["lost"] + ink["duplicates"] + ink["out_of_order"]
+    return [
+        f"6. Annotations: ink stroke of {ink['points']} points saved over HTTP, "
+        f"{ink['strokes']} strokes, {ink['clients']} clients in the room "
+        f"({ink['event']})",
+        f"   save response p50 {_f(ink['save']['p50_ms'])} ms, p99 "
+        f"{_f(ink['save']['p99_ms'])} ms; save → event p50 "
+        f"{_f(ink['receipt']['p50_ms'])} ms, p99 {_f(ink['receipt']['p99_ms'])} ms; "
+        f"save → drawable p50 {_f(ink['display']['p50_ms'])} ms, p99 "
+        f"{_f(ink['display']['p99_ms'])} ms, max {_f(ink['display']['max_ms'])} ms; "
+        f"{lost} lost/duplicated",
+        f"   the {base['frame_bytes_mean']} B frame from A (bare websockets): p50 "
+        f"{_f(base['latency']['p50_ms'])} ms, p99 {_f(base['latency']['p99_ms'])} ms"
+        f" → ours/A {_x(ink.get('display_p50_vs_a'))} (p50), "
+        f"{_x(ink.get('display_p99_vs_a'))} (p99)",
+        f"   viewer, {paint['annotations']} annotations on the page, "
+        f"{paint['loads']} cold loads: first paint median "
+        f"{_f(paint['crowded']['median_ms'])} ms (max "
+        f"{_f(paint['crowded']['max_ms'])}) vs empty page "
+        f"{_f(paint['empty']['median_ms'])} ms (max {_f(paint['empty']['max_ms'])})"
+        f" = {_x(paint.get('ratio'))}",
+        f"   export {e['pages']} pages, {e['annotations']} annotations: "
+        f"{_f(e['export_s'], ' s', 2)} vs plain PyMuPDF "
+        f"{_f(e['export_baseline_s'], ' s', 2)} = {_x(e.get('ratio'))} (read "
+        f"{_f(e.get('read_s'), ' s', 2)}, build {_f(e.get('build_s'), ' s', 2)})",
+    ]
 
 
 def table(run: dict) -> str:
@@ -212,7 +252,8 @@ def table(run: dict) -> str:
                     f"{_f(cached.get('server_cpu_ms_per_request'), ' ms', 2)} server CPU "
                     f"per request; {cached.get('bytes')} bytes"
                 )
-            lines.append("   annotations (issue 6): not measured yet")
+        elif r["bench"] == "annotations":
+            lines.extend(_annotation_lines(r))
     checked = goals(run)
     if checked:
         lines.append("")

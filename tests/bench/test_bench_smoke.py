@@ -1,8 +1,9 @@
 """The benchmark machinery at tiny sizes: servers, logins, clients, checks, report.
 
 Runs ``python -m bench --tiny`` for the benchmarks that need no service beyond
-the embedded defaults (fan-out against both baselines, vote storm, join storm)
-and checks that it measured something and found nothing lost or miscounted. The
+the embedded defaults (fan-out against both baselines, vote storm, join storm;
+the annotation figures, which also need Debian's Chromium) and checks that it
+measured something and found nothing lost or miscounted. The
 PostgreSQL + Redis benchmark runs at tiny size in the PostgreSQL pass of CI
 (its own database on 127.0.0.1:5432, Redis database 13).
 """
@@ -10,6 +11,7 @@ PostgreSQL + Redis benchmark runs at tiny size in the PostgreSQL pass of CI
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 
 from bench import report, suites
 from bench.proc import cpu_seconds, now_ns, percentile, rss_bytes
+from tests import services
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.daphne
@@ -51,6 +54,36 @@ def test_tiny_room_benchmarks_measure_and_find_nothing_lost(tmp_path):
     assert join["synced_count"] == 5 and join["failures"] == 0
     # The table names the baselines and the goals.
     assert "A: bare websockets" in done.stdout and "Goals" in done.stdout
+
+
+def test_tiny_annotation_figures_measure_all_three_and_lose_no_stroke(tmp_path):
+    """Ink strokes reach every socket once, the crowded page draws every
+    annotation in Chromium, the export writes every annotation; each figure
+    has its baseline from the same run."""
+    if not Path("/usr/bin/chromium").exists():
+        services.missing(
+            "Chromium not found at /usr/bin/chromium",
+            required=os.environ.get("CI", "").lower() == "true",
+        )
+    done, run = _bench(tmp_path, "annotations")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert not run["crashed"]
+    (row,) = run["results"]
+    ink = row["ink"]
+    assert ink["clients"] == 5 and ink["strokes"] == 3 and ink["points"] == 500
+    assert ink["display"]["n"] == ink["receipt"]["n"] == 15
+    assert ink["lost"] == ink["duplicates"] == ink["not_displayed"] == 0
+    assert ink["save"]["p50_ms"] > 0
+    assert ink["display"]["p50_ms"] >= ink["receipt"]["p50_ms"] > 0
+    assert row["ink_baseline_a"]["latency"]["n"] == 15
+    assert row["ink_baseline_a"]["frame_bytes_mean"] > 500 * 12  # 500 points
+    paint = row["paint"]
+    assert paint["crowded"]["drawn"] == [20] and paint["empty"]["drawn"] == [0]
+    assert paint["crowded"]["median_ms"] > 0 and paint["ratio"] is not None
+    export = row["export"]
+    assert export["written"] == export["annotations"] == 30
+    assert export["export_s"] > 0 and export["export_baseline_s"] > 0
+    assert "6. Annotations" in done.stdout and "vs plain PyMuPDF ≤ 1.5×" in done.stdout
 
 
 @pytest.mark.redis
