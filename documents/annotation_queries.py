@@ -84,6 +84,22 @@ def visible_annotations(
     )
 
 
+def access_visible_annotation(
+    user, version: DocumentVersion, annotation_id: object
+) -> Annotation:
+    """Return a live annotation of ``version`` that ``user`` may read, else 404.
+
+    ``version`` must come from :func:`access_annotatable_version`. This is
+    what a client fetches when the room hints that a shared annotation
+    changed: someone outside its audience gets a 404 that reveals nothing.
+    """
+    pk = parse_id(annotation_id)
+    found = visible_annotations(user, version).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def access_own_annotation(
     user, annotation_id: object, *, for_update: bool = False
 ) -> Annotation:

@@ -16,15 +16,20 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from documents import annotation_queries as aq
 from documents import annotations as ann
 from documents import pdf
-from documents.queries import access_version
+from documents.queries import access_version, perms_for
 from documents.views import _ip, _stream_file, watermark_lines
 from nghisu.errors import ActionError
 
@@ -97,12 +102,57 @@ def annotation_carry(request, document_id: int, number: int):
 
 
 @login_required
-@require_POST
+@require_GET
+def annotation_config(request, document_id: int, number: int):
+    """What the annotation layer needs to attach to a page image (JSON).
+
+    The live room asks for it when it shows a page of the document, so that
+    its follow-the-presenter viewer carries the same layer as the viewer.
+    """
+    document, version = aq.access_annotatable_version(request.user, document_id, number)
+    perms = perms_for(request.user, document)
+    words = reverse("documents:words", args=[document.pk, number, 0])
+    return JsonResponse(
+        {
+            "listUrl": reverse("documents:annotations", args=[document.pk, number]),
+            "audienceUrl": reverse(
+                "documents:annotation_audience", args=[document.pk, number]
+            ),
+            "carryUrl": reverse(
+                "documents:annotation_carry", args=[document.pk, number]
+            ),
+            "mineUrl": reverse("documents:my_annotations"),
+            "exportUrl": reverse(
+                "documents:annotated_download", args=[document.pk, number]
+            ),
+            "viewerUrl": reverse("documents:version", args=[document.pk, number]),
+            "wordsUrl": words.replace("/pages/0/", "/pages/{page}/"),
+            "documentId": document.pk,
+            "versionNumber": version.number,
+            "versionKey": f"{document.pk}-{version.number}",
+            "canAnnotate": "annotate_document" in perms,
+            "canExport": bool(perms & {"annotate_document", "download_document"}),
+            "textLayer": not document.is_confidential,
+            "pages": version.page_count,
+            "sizes": version.page_sizes,
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def annotation_save(request, document_id: int, number: int, annotation_id):
-    """Create or edit one annotation from a JSON body; replays change nothing."""
+    """Create or edit one annotation from a JSON body; replays change nothing.
+
+    GET reads one annotation the user may see (404 otherwise): clients fetch
+    it when the room hints that a shared annotation changed.
+    """
     _document, version = aq.access_annotatable_version(
         request.user, document_id, number
     )
+    if request.method == "GET":
+        row = aq.access_visible_annotation(request.user, version, annotation_id)
+        return JsonResponse({"annotation": aq.serialize(row, request.user)})
     if len(request.body) > MAX_BODY:
         return JsonResponse(
             {"code": "too_large", "message": _("Ghi chú quá lớn.")}, status=400

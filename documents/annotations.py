@@ -292,11 +292,13 @@ def save_annotation(
     """Create or edit the user's annotation ``annotation_id`` on ``version``.
 
     ``version`` must come from :func:`access_annotatable_version` (the user can
-    view it). Return ``(annotation, changed)``; a save whose ``rev`` is not
-    newer than the stored one returns the stored row with ``changed=False``.
-    An id that belongs to someone else, or to another version, is a 404.
-    Locks the row being edited. No audit (annotations are the user's own
-    notes); no event.
+    view it). Return ``(annotation, changed)``. A replay (the stored ``rev``
+    with the same content) returns the stored row with ``changed=False``; an
+    edit made from an older revision (a lower ``rev``, or the stored one with
+    other content) is refused with code ``stale`` and changes nothing. An id
+    that belongs to someone else, or to another version, is a 404. Locks the
+    row being edited. No audit (annotations are the user's own notes); a
+    shared annotation's room gets a content-free hint (:func:`publish_change`).
     """
     pk = aq.parse_id(annotation_id)
     _require_annotate(user, version.document)
@@ -307,8 +309,17 @@ def save_annotation(
             if existing is not None:
                 if existing.author_id != user.pk or existing.version_id != version.pk:
                     raise NotFound()
-                if clean.rev <= existing.rev:
+                if clean.rev == existing.rev and _same_content(existing, clean):
                     return existing, False
+                if clean.rev <= existing.rev:
+                    raise _invalid(
+                        _(
+                            "Ghi chú này đã được sửa ở nơi khác (bản sửa %(rev)s); "
+                            "hãy tải lại trang để xem bản mới nhất."
+                        )
+                        % {"rev": existing.rev},
+                        "stale",
+                    )
             before = _room_of(existing)
             users = _check_audience(user, version, clean)
             if existing is None or existing.page != clean.page:
@@ -348,6 +359,23 @@ def save_annotation(
     return row, True
 
 
+def _same_content(row: Annotation, clean: CleanInput) -> bool:
+    """Whether ``clean`` says what ``row`` holds (a replayed save)."""
+    same = (
+        row.page == clean.page
+        and row.kind == clean.kind
+        and row.color == clean.color
+        and row.text == clean.text
+        and row.geometry == clean.geometry
+        and row.visibility == clean.visibility
+        and row.meeting_id == clean.meeting_id
+    )
+    if same and clean.visibility == AnnotationVisibility.USERS:
+        shared = sorted(row.shared_with.values_list("pk", flat=True))
+        same = tuple(shared) == clean.shared_with
+    return same
+
+
 def _room_of(row: Annotation | None) -> int | None:
     """The meeting whose room currently sees ``row`` (None when nobody does)."""
     if (
@@ -360,12 +388,18 @@ def _room_of(row: Annotation | None) -> int | None:
 
 
 def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
-    """Tell the meeting room about a shared annotation, after commit.
+    """Tell the meeting room that a shared annotation changed, after commit.
 
-    Only annotations shared with the meeting are sent (without the chosen
-    people); when one stops being visible to a room (deleted, made private or
-    moved to another meeting) that room gets ``annotation.removed`` with the id
-    only. Private annotations never produce an event.
+    The room event is a hint without content: ``annotation.changed`` carries
+    the document, version, id, page and ``rev``, never the text, geometry or
+    author. A room holds people who are not the annotation's audience or
+    cannot view the document (the body's chairs and secretaries who do not
+    attend, participants whose grant was withdrawn), so each client fetches
+    the annotation through the permission-checked HTTP endpoint, which
+    answers 404 to them. When one stops being visible to a room (deleted,
+    made private or moved to another meeting) that room gets
+    ``annotation.removed`` with the id only. Private annotations never
+    produce an event.
     """
     from meetings.events import publish
 
@@ -377,7 +411,9 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
             {
                 "type": "annotation.changed",
                 **where,
-                "annotation": aq.serialize(row, None),
+                "id": str(row.pk),
+                "page": row.page,
+                "rev": row.rev,
             },
         )
     if before_meeting_id is not None and before_meeting_id != now:

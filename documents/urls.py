@@ -39,6 +39,11 @@ urlpatterns += [
         name="annotation_audience",
     ),
     path(
+        f"{_version}annotations/config/",
+        annotation_views.annotation_config,
+        name="annotation_config",
+    ),
+    path(
         f"{_version}annotations/carry/",
         annotation_views.annotation_carry,
         name="annotation_carry",

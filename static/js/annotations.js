@@ -5,10 +5,21 @@
 // `stage`, `root`, `config` and `wordsCache`. Geometry is kept in fractions of the
 // displayed page (0..1), as the server stores it.
 //
+// The live room (room-viewer.js) attaches the same layer to its follow-the-
+// presenter page through a small adapter with the same members, and forwards
+// its room events to `onRoomEvent` (config.roomEvents: no socket of its own).
+//
 // Sharing: new annotations are private unless the user picks a meeting that has
 // the document on its agenda; while such a meeting is in progress, the layer
 // listens to its room socket (room-socket.js) for "annotation.changed" and
-// "annotation.removed", which carry only shared annotations.
+// "annotation.removed". Those carry no content (a room may hold people outside
+// an annotation's audience): "changed" names the id, page and rev, and the layer
+// fetches the annotation through the permission-checked endpoint.
+//
+// Editing: the author taps a note or text box to change its text (or delete it)
+// and drags it to move it; an edit is a save with the next rev, undoable, queued
+// like a creation. A save from an older rev is refused ("stale") and the layer
+// reloads the annotation from the server.
 //
 // Saving: every change goes to an outbox in IndexedDB first and is sent at once;
 // while the network is down it stays there and is replayed (in order, one flush
@@ -170,7 +181,20 @@ export class AnnotationLayer {
     this.restoreOutbox().then(() => this.flush());
     this.loadAudience();
     this.showPage();
-    window.setInterval(() => { if (this.pending) this.flush(); }, RETRY_MS);
+    this.timer = window.setInterval(() => { if (this.pending) this.flush(); }, RETRY_MS);
+  }
+
+  // Take the layer off its viewer (the room shows another document; there the
+  // layer has no socket of its own, config.roomEvents).
+  destroy() {
+    window.clearInterval(this.timer);
+    this.viewer.removeEventListener("pagechange", this.onPage);
+    window.removeEventListener("online", this.onOnline);
+    document.removeEventListener("keydown", this.onKey);
+    this.overlay.remove();
+    this.bar.remove();
+    this.dialog.remove();
+    this.destroyed = true;
   }
 
   // --- building -------------------------------------------------------------------------
@@ -240,7 +264,8 @@ export class AnnotationLayer {
   }
 
   bind() {
-    this.viewer.addEventListener("pagechange", () => this.showPage());
+    this.onPage = () => this.showPage();
+    this.viewer.addEventListener("pagechange", this.onPage);
     const o = this.overlay;
     o.addEventListener("pointerdown", (e) => this.onDown(e));
     o.addEventListener("pointermove", (e) => this.onMove(e));
@@ -250,14 +275,16 @@ export class AnnotationLayer {
     for (const type of ["touchstart", "touchmove", "touchend"]) {
       o.addEventListener(type, (e) => { if (this.tool !== "view") e.stopPropagation(); }, { passive: true });
     }
-    window.addEventListener("online", () => this.flush());
-    document.addEventListener("keydown", (e) => {
+    this.onOnline = () => this.flush();
+    window.addEventListener("online", this.onOnline);
+    this.onKey = (e) => {
       if (e.target.closest("input, textarea, [contenteditable]")) return;
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
         e.preventDefault();
         if (e.shiftKey) this.redo(); else this.undo();
       }
-    });
+    };
+    document.addEventListener("keydown", this.onKey);
   }
 
   setTool(tool) {
@@ -304,6 +331,7 @@ export class AnnotationLayer {
     e.preventDefault();
     this.overlay.setPointerCapture?.(e.pointerId);
     const point = this.toPage(e);
+    this.downPage = this.viewer.page;
     if (this.tool === "pen") {
       const line = svg("polyline", {
         class: "ann-ink", fill: "none", stroke: this.color, "stroke-width": this.inkWidth(),
@@ -359,13 +387,16 @@ export class AnnotationLayer {
       d.line.remove();
       const points = simplify(d.points);
       if (points.length === 1) points.push([...points[0]]);
-      this.create({ kind: "ink", color: this.color, geometry: { strokes: [points], width: this.inkWidth() } });
+      this.create({
+        kind: "ink", color: this.color, page: this.downPage,
+        geometry: { strokes: [points], width: this.inkWidth() },
+      });
     } else if (this.tool === "highlight") {
       d.preview.remove();
       if (cancelled) return;
       const quads = this.selectedQuads(d.start, d.end);
       if (quads.length) {
-        this.create({ kind: "highlight", color: this.highlightColor, geometry: { quads } });
+        this.create({ kind: "highlight", color: this.highlightColor, page: this.downPage, geometry: { quads } });
       }
     }
   }
@@ -427,25 +458,32 @@ export class AnnotationLayer {
     const L = this.L;
     const area = el("textarea", { rows: "4", maxlength: "5000", "aria-label": L.noteTitle });
     area.value = existing ? existing.text : "";
+    const actions = el("div", { class: "form-actions" },
+      el("button", { class: "btn btn-primary", value: "save", text: L.save }),
+      el("button", { class: "btn", value: "cancel", text: L.cancel }));
+    if (existing) actions.append(el("button", { class: "btn ann-delete", value: "delete", text: L.delete }));
     const form = el("form", { method: "dialog", class: "ann-dialog-form" },
-      el("label", { text: L.noteTitle }), area,
-      el("div", { class: "form-actions" },
-        el("button", { class: "btn btn-primary", value: "save", text: L.save }),
-        el("button", { class: "btn", value: "cancel", text: L.cancel })));
+      el("label", { text: existing ? L.editTitle : L.noteTitle }), area, actions);
     this.dialog.replaceChildren(form);
     const tool = this.tool;
+    const page = this.viewer.page;
     this.dialog.onclose = () => {
       const text = area.value.trim();
-      if (this.dialog.returnValue !== "save" || !text || existing) return;
+      if (existing && this.dialog.returnValue === "delete") { this.remove(existing); return; }
+      if (this.dialog.returnValue !== "save" || !text) return;
+      if (existing) {
+        if (text !== existing.text) this.edit(existing, { text });
+        return;
+      }
       if (tool === "note") {
-        this.create({ kind: "note", color: this.color, text, geometry: { point } });
+        this.create({ kind: "note", color: this.color, text, page, geometry: { point } });
       } else {
         const [x, y] = point;
         const w = Math.min(0.35, 1 - x);
         const h = Math.min(0.08, 1 - y);
         if (w <= 0.01 || h <= 0.01) return;
         this.create({
-          kind: "freetext", color: "#ffffcc", text,
+          kind: "freetext", color: "#ffffcc", text, page,
           geometry: { rect: [x, y, round5(x + w), round5(y + h)], size: 12 },
         });
       }
@@ -470,6 +508,7 @@ export class AnnotationLayer {
       id: uuid4(), page: this.viewer.page, rev: 1, mine: true, text: "",
       ...this.scope, ...fields, deleted: false,
     };
+    if (!item.page) item.page = this.viewer.page;
     this.items.set(item.id, item);
     this.render();
     this.push({ op: "create", id: item.id });
@@ -490,6 +529,17 @@ export class AnnotationLayer {
     this.send("restore", item);
   }
 
+  // Change an annotation's text or geometry: a save with the next rev.
+  edit(item, changes, record = true) {
+    const before = {};
+    for (const key of Object.keys(changes)) before[key] = item[key];
+    Object.assign(item, changes);
+    item.rev += 1;
+    this.render();
+    if (record) this.push({ op: "edit", id: item.id, before, after: changes });
+    this.send("save", item);
+  }
+
   push(entry) {
     this.undoStack.push(entry);
     this.redoStack = [];
@@ -500,7 +550,10 @@ export class AnnotationLayer {
     const entry = this.undoStack.pop();
     if (!entry) return;
     const item = this.items.get(entry.id);
-    if (entry.op === "create") this.remove(item, false); else this.restore(item);
+    if (!item) return;
+    if (entry.op === "create") this.remove(item, false);
+    else if (entry.op === "edit") this.edit(item, entry.before, false);
+    else this.restore(item);
     this.redoStack.push(entry);
     this.updateUndo();
   }
@@ -509,7 +562,10 @@ export class AnnotationLayer {
     const entry = this.redoStack.pop();
     if (!entry) return;
     const item = this.items.get(entry.id);
-    if (entry.op === "create") this.restore(item); else this.remove(item, false);
+    if (!item) return;
+    if (entry.op === "create") this.restore(item);
+    else if (entry.op === "edit") this.edit(item, entry.after, false);
+    else this.remove(item, false);
     this.undoStack.push(entry);
     this.updateUndo();
   }
@@ -535,7 +591,7 @@ export class AnnotationLayer {
       : "";
     await this.outbox.add({
       versionKey: this.config.versionKey, url: this.urlFor(op, item.id), body, op,
-      item: op === "save" ? item : { id: item.id, page: item.page },
+      item: op === "save" ? JSON.parse(JSON.stringify(item)) : { id: item.id, page: item.page },
     });
     this.pending += 1;
     this.flush();
@@ -583,8 +639,14 @@ export class AnnotationLayer {
         this.setStatus(`${this.L.refused}: ${message}`);
         const local = this.items.get(q.item.id);
         if (q.op === "save" && local && local.rev === q.item.rev) {
-          this.items.delete(q.item.id);
-          this.render();
+          if (q.item.rev > 1) {
+            // A refused edit (e.g. made from an older rev): show what the server holds.
+            local.rev = 0;
+            this.fetchOne(q.item.id);
+          } else {
+            this.items.delete(q.item.id);
+            this.render();
+          }
         }
       }
       await this.outbox.remove(q.seq);
@@ -620,6 +682,7 @@ export class AnnotationLayer {
       }
       this.scopeSelect.hidden = false;
     }
+    if (this.config.roomEvents) return; // the room page forwards its own socket's events
     for (const m of meetings.filter((x) => x.live)) this.listen(m.id);
   }
 
@@ -653,17 +716,44 @@ export class AnnotationLayer {
     this.sockets.push(socket);
   }
 
+  // Room events carry no content: fetch what changed through the checked endpoint.
   onRoomEvent(event) {
+    if (this.destroyed) return;
     if (event.document !== this.config.documentId || event.version !== this.config.versionNumber) return;
     if (event.type === "annotation.changed") {
-      const a = event.annotation;
-      const local = this.items.get(a.id);
-      if (local && local.mine) return; // my own edit, already shown
-      this.items.set(a.id, { ...a, mine: false });
+      const local = this.items.get(event.id);
+      if (local && local.rev >= event.rev) return; // already shown (my own save, or seen)
+      if (local && local.page !== event.page) {
+        this.items.delete(event.id);
+        this.render();
+      }
+      if (event.page === this.viewer.page) this.fetchOne(event.id);
+      else this.loaded.delete(event.page); // fetched when that page is shown
+      return;
     } else if (event.type === "annotation.removed") {
       const local = this.items.get(event.id);
       if (!local || local.mine) return;
       this.items.delete(event.id);
+    } else {
+      return;
+    }
+    this.render();
+  }
+
+  async fetchOne(id) {
+    let response;
+    try {
+      response = await fetch(`${this.config.listUrl}${id}/`, { credentials: "same-origin" });
+    } catch {
+      return; // offline: the page list is fetched again later
+    }
+    if (this.destroyed) return;
+    const local = this.items.get(id);
+    if (response.status === 404) {
+      if (local && (!local.mine || local.rev === 0)) this.items.delete(id);
+    } else if (response.ok) {
+      const a = (await response.json()).annotation;
+      if (!local || local.rev <= a.rev || !local.mine) this.items.set(a.id, a);
     } else {
       return;
     }
@@ -723,7 +813,8 @@ export class AnnotationLayer {
         const title = svg("title");
         title.textContent = a.author ? `${a.author}: ${a.text}` : a.text;
         icon.append(title);
-        icon.addEventListener("click", () => { if (this.tool === "view") this.showNote(a); });
+        if (a.mine && this.config.canAnnotate) this.makeMovable(g, a);
+        else icon.addEventListener("click", () => { if (this.tool === "view") this.showNote(a); });
         g.append(icon);
       } else if (a.kind === "freetext") {
         const [x0, y0, x1, y1] = a.geometry.rect;
@@ -733,6 +824,7 @@ export class AnnotationLayer {
         div.style.background = a.color;
         fo.append(div);
         g.append(fo);
+        if (a.mine && this.config.canAnnotate) this.makeMovable(g, a);
       }
       nodes.push(g);
     }
@@ -740,7 +832,57 @@ export class AnnotationLayer {
     this.overlay.dataset.count = String(nodes.length);
   }
 
+  // The author drags a note or text box to move it, or taps it to edit its text.
+  makeMovable(g, a) {
+    g.classList.add("ann-movable");
+    for (const type of ["touchstart", "touchmove", "touchend"]) {
+      g.addEventListener(type, (e) => { if (this.tool === "view") e.stopPropagation(); }, { passive: true });
+    }
+    g.addEventListener("pointerdown", (e) => {
+      if (this.tool !== "view") return;
+      e.preventDefault();
+      e.stopPropagation();
+      g.setPointerCapture?.(e.pointerId);
+      const start = this.toPage(e);
+      this.dragging = { id: e.pointerId, start, dx: 0, dy: 0 };
+    });
+    g.addEventListener("pointermove", (e) => {
+      const d = this.dragging;
+      if (!d || d.id !== e.pointerId) return;
+      const [x, y] = this.toPage(e);
+      d.dx = x - d.start[0];
+      d.dy = y - d.start[1];
+      g.setAttribute("transform", `translate(${d.dx} ${d.dy * this.ratio()})`);
+    });
+    const end = (e) => {
+      const d = this.dragging;
+      if (!d || d.id !== e.pointerId) return;
+      this.dragging = null;
+      g.removeAttribute("transform");
+      if (e.type === "pointercancel") return;
+      if (Math.hypot(d.dx, d.dy) < 0.006) {
+        if (a.kind === "note") this.showNote(a); else this.askText(null, a);
+        return;
+      }
+      this.edit(a, { geometry: this.moved(a, d.dx, d.dy) });
+    };
+    g.addEventListener("pointerup", end);
+    g.addEventListener("pointercancel", end);
+  }
+
+  moved(a, dx, dy) {
+    if (a.kind === "note") {
+      const [x, y] = a.geometry.point;
+      return { point: [round5(clamp01(x + dx)), round5(clamp01(y + dy))] };
+    }
+    const [x0, y0, x1, y1] = a.geometry.rect;
+    const mx = Math.min(Math.max(dx, -x0), 1 - x1);
+    const my = Math.min(Math.max(dy, -y0), 1 - y1);
+    return { ...a.geometry, rect: [x0 + mx, y0 + my, x1 + mx, y1 + my].map(round5) };
+  }
+
   showNote(a) {
+    if (a.mine && this.config.canAnnotate) { this.askText(null, a); return; }
     const L = this.L;
     this.dialog.replaceChildren(el("form", { method: "dialog", class: "ann-dialog-form" },
       el("p", { class: "muted small", text: a.author || "" }),
@@ -753,7 +895,7 @@ export class AnnotationLayer {
 
 // --- start ------------------------------------------------------------------------------
 
-function labels() {
+export function readLabels() {
   const out = {};
   const template = document.getElementById("annotations-labels");
   if (template) {
@@ -767,7 +909,7 @@ function start() {
   const configNode = document.getElementById("annotations-config");
   if (!viewer || !configNode) return false;
   const config = JSON.parse(configNode.textContent);
-  window.nghisuAnnotations = new AnnotationLayer(viewer, config, labels());
+  window.nghisuAnnotations = new AnnotationLayer(viewer, config, readLabels());
   return true;
 }
 

@@ -2,6 +2,7 @@
 // The socket (reconnects, seq, re-sent commands) lives in room-socket.js.
 
 import { RoomSocket } from "./room-socket.js";
+import { RoomPageView } from "./room-viewer.js";
 
 const root = document.getElementById("room");
 const T = JSON.parse(document.getElementById("room-strings").textContent);
@@ -14,6 +15,7 @@ let following = true; // the viewer follows the presenter
 let ownPage = null; // {document, page} while browsing alone
 let lastReceipt = {}; // vote id -> receipt code (also kept in localStorage)
 const RESYNC = new Set(["participants.changed", "meeting.updated", "agenda.changed"]);
+const pageView = new RoomPageView(root.dataset.annotationsUrl); // page + annotation layer
 
 function fmt(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
@@ -126,6 +128,10 @@ function onState(fresh) {
 }
 
 function onEvent(event) {
+  if (event.type.startsWith("annotation.")) {
+    pageView.onRoomEvent(event); // the layer fetches what it may see
+    return;
+  }
   if (!state) return;
   const handler = apply[event.type];
   if (handler) handler(event);
@@ -259,33 +265,19 @@ function renderTimer() {
   box.classList.toggle("over", Boolean(over));
 }
 
-function pageSrc(p) {
-  return p && p.src ? `${p.src}?w=800` : null;
-}
-
 function renderViewer() {
   const box = $("[data-viewer]");
-  box.replaceChildren();
   const p = state.presentation;
   const shown = !following && ownPage ? ownPage : p;
   if (!shown) {
-    box.append(el("p", { class: "empty", text: T.no_presentation }));
+    box.replaceChildren(el("p", { class: "empty", text: T.no_presentation }));
   } else {
     const bar = el("div", { class: "viewer-bar" });
     bar.append(el("span", { class: "viewer-title", text: `${shown.title} — ${fmt(T.page_of, { page: shown.page, pages: shown.pages })}` }));
     if (following) bar.append(el("span", { class: "badge follow", text: T.follow }));
     else bar.append(el("button", { class: "btn btn-primary", type: "button", text: T.back_to_presenter, "data-back": true, onclick: () => { following = true; ownPage = null; renderViewer(); } }));
-    box.append(bar);
-    const frame = el("div", { class: "page-frame" });
-    const img = el("img", { class: "page", src: pageSrc(shown), alt: fmt(T.page_of, { page: shown.page, pages: shown.pages }), "data-page": shown.page });
-    if (shown.region && following) {
-      const r = shown.region;
-      img.style.transformOrigin = "0 0";
-      const scale = 1 / Math.max(r.w, r.h);
-      img.style.transform = `scale(${scale}) translate(${-r.x * 100}%, ${-r.y * 100}%)`;
-    }
-    frame.append(img);
-    box.append(frame);
+    const alt = fmt(T.page_of, { page: shown.page, pages: shown.pages });
+    const pageNode = pageView.show(shown, { region: following ? shown.region : null, alt });
     const nav = el("div", { class: "viewer-nav" });
     const step = (d) => {
       const base = shown;
@@ -302,7 +294,13 @@ function renderViewer() {
       el("button", { class: "btn", type: "button", text: T.page_prev, disabled: shown.page <= 1, onclick: () => step(-1) }),
       el("button", { class: "btn", type: "button", text: T.page_next, disabled: shown.page >= shown.pages, onclick: () => step(1) }),
     );
-    box.append(nav);
+    // The page stays in place across renders (a stroke being drawn survives).
+    if (pageNode.parentNode === box) {
+      box.firstElementChild.replaceWith(bar);
+      box.lastElementChild.replaceWith(nav);
+    } else {
+      box.replaceChildren(bar, pageNode, nav);
+    }
   }
   renderPresentControls();
 }

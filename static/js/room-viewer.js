@@ -1,0 +1,119 @@
+// The live room's page, with the annotation layer of annotations.js on it.
+//
+// room.js renders the presenter's page (or the page a delegate browses alone)
+// through `RoomPageView.show(shown, {region})`, which keeps one image and one
+// layer alive across renders. The view has the members the layer expects of
+// viewer.js (`root`, `stage`, `sheet`, `page`, `config.sizes`, `ratio()`,
+// `wordsCache`, "pagechange" events), so the layer is the same code in both
+// places. When the shown document changes, the view asks the server for the
+// layer's config (`annotations/config/`, 404 when the user cannot view the
+// document: then the page shows without a layer). Room events are forwarded
+// to the layer by room.js (`onRoomEvent`); the layer opens no socket.
+
+import { AnnotationLayer, readLabels } from "./annotations.js";
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+export class RoomPageView extends EventTarget {
+  // configUrl: the config URL of document 0, version 0 (room.html fills it in).
+  constructor(configUrl) {
+    super();
+    this.configUrl = configUrl;
+    this.labels = readLabels();
+    this.page = 0;
+    this.key = null;
+    this.layer = null;
+    this.config = { sizes: [] };
+    this.wordsCache = new Map();
+    this.image = el("img", { class: "page", alt: "", draggable: "false" });
+    this.sheet = el("div", { class: "room-sheet" }, this.image);
+    this.stage = el("div", { class: "page-frame" }, this.sheet);
+    this.link = el("a", { class: "btn room-open-viewer", "data-open-viewer": "", text: this.labels.openViewer || "" });
+    this.root = el("div", { class: "room-page" }, this.stage, el("p", { class: "room-page-links" }, this.link));
+    // Until the config gives the page sizes, the image gives the page's shape.
+    this.image.addEventListener("load", () => { if (this.layer) this.layer.render(); });
+  }
+
+  ratio(page) {
+    const size = (this.config.sizes || [])[page - 1];
+    if (size && size[0] > 0) return size[1] / size[0];
+    const { naturalWidth: w, naturalHeight: h } = this.image;
+    return w > 0 ? h / w : 1.414;
+  }
+
+  // Show `shown` ({document, version, page, pages, src, title}); return the node.
+  show(shown, { region = null, alt = "" } = {}) {
+    const src = shown.src ? `${shown.src}?w=800` : "";
+    if (this.image.getAttribute("src") !== src) this.image.src = src;
+    this.image.alt = alt;
+    this.image.dataset.page = String(shown.page);
+    if (region) {
+      const scale = 1 / Math.max(region.w, region.h);
+      this.sheet.style.transformOrigin = "0 0";
+      this.sheet.style.transform = `scale(${scale}) translate(${-region.x * 100}%, ${-region.y * 100}%)`;
+    } else {
+      this.sheet.style.transform = "";
+    }
+    const viewerUrl = shown.src ? shown.src.replace(/pages\/\d+\/$/, "") : null;
+    this.link.hidden = !viewerUrl;
+    if (viewerUrl) this.link.href = `${viewerUrl}?page=${shown.page}`;
+    const key = `${shown.document}-${shown.version}`;
+    if (key !== this.key) {
+      this.key = key;
+      this.page = shown.page;
+      this.attach(shown.document, shown.version);
+    } else if (shown.page !== this.page) {
+      this.page = shown.page;
+      this.loadWords();
+      this.dispatchEvent(new CustomEvent("pagechange", { detail: { page: this.page, pageCount: shown.pages } }));
+    }
+    return this.root;
+  }
+
+  async attach(documentId, version) {
+    if (this.layer) this.layer.destroy();
+    this.layer = null;
+    this.config = { sizes: [] };
+    this.wordsCache = new Map();
+    const key = this.key;
+    const url = this.configUrl.replace(/\/0\/versions\/0\//, `/${documentId}/versions/${version}/`);
+    let config;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return; // cannot view it: the page without a layer
+      config = await response.json();
+    } catch {
+      return;
+    }
+    if (key !== this.key) return; // another document came meanwhile
+    this.config = config;
+    this.layer = new AnnotationLayer(this, { ...config, roomEvents: true }, this.labels);
+    this.root.dataset.annotations = "ready";
+    this.loadWords();
+  }
+
+  // The highlighter picks words of the page (none on confidential documents).
+  async loadWords() {
+    const page = this.page;
+    if (!this.config.textLayer || !this.config.wordsUrl || this.wordsCache.has(page)) return;
+    try {
+      const response = await fetch(this.config.wordsUrl.replace("{page}", String(page)), { credentials: "same-origin" });
+      if (response.ok) this.wordsCache.set(page, (await response.json()).words || []);
+    } catch {
+      /* offline: no highlighter on this page for now */
+    }
+  }
+
+  onRoomEvent(event) {
+    if (this.layer) this.layer.onRoomEvent(event);
+  }
+}
