@@ -118,7 +118,6 @@ def run(ctx, size: dict) -> list[dict]:
         "first_render_ratio": round(job["first_render_ms"] / job["pixmap_ms"], 2),
         "first_render_vs_png": round(job["first_render_ms"] / job["pixmap_png_ms"], 2),
         "cached_http": cached,
-        "annotations": "not measured: issue 6 (annotations) has not landed",
     }
     failed = []
     if warm["non_200"] or cached["non_200"]:
