@@ -11,14 +11,18 @@ of the ``ack`` the socket answers with.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,22 +278,45 @@ def participant_dict(p: Participant) -> dict[str, Any]:
     }
 
 
-#: The part of room.state that is the same for everyone, per meeting:
-#: ``(key, built at, data)``. Everything in it changes only with an event, so it
-#: is valid while the room's seq and the meeting row are unchanged (and at most
-#: ROOM_STATE_CACHE_SECONDS, for names edited elsewhere). Votes are not in it:
-#: their live counts change without a seq. 500 tablets joining at once then
-#: cost one build, not 500.
-_shared_states: dict[int, tuple[tuple, float, dict[str, Any]]] = {}
+#: The part of room.state that is the same for every socket of a meeting, built
+#: once per process and serialised once (see :func:`_shared_state`).
+@dataclass
+class _Shared:
+    key: tuple
+    built: float  # time.monotonic() of the build
+    data: dict[str, Any]  # everything but the votes
+    body: str  # ``data`` serialised, without its braces
+    by_user: dict[int, dict[str, Any]]  # participant dicts by user id
+    votes: list[dict[str, Any]]
+    votes_body: str  # ``"votes":[...]``
+    votes_at: float
+    open_votes: bool
 
 
-def _shared_state(meeting: Meeting, seq: int) -> dict[str, Any]:
-    key = (seq, meeting.updated_at, meeting.created_at)
-    ttl = float(getattr(settings, "ROOM_STATE_CACHE_SECONDS", 10.0))
-    hit = _shared_states.get(meeting.pk)
-    now = time.monotonic()
-    if hit is not None and hit[0] == key and now - hit[1] < ttl:
-        return hit[2]
+_shared_states: dict[int, _Shared] = {}
+_building: dict[tuple, Future] = {}
+_shared_lock = threading.Lock()
+#: How many shared parts this process built (tests read it).
+shared_builds = 0
+
+
+def _meeting_with_seq(meeting_id: int) -> Meeting:
+    """The meeting with its body and the room's ``seq``: one query."""
+    return (
+        Meeting.objects.select_related("body")
+        .annotate(
+            room_seq=Subquery(
+                RoomState.objects.filter(pk=OuterRef("pk")).values("seq")[:1]
+            )
+        )
+        .get(pk=meeting_id)
+    )
+
+
+def _build_shared(meeting: Meeting, key: tuple) -> _Shared:
+    from meetings import voting
+
+    global shared_builds
     state = (
         RoomState.objects.filter(pk=meeting.pk)
         .select_related("document", "version")
@@ -297,6 +324,7 @@ def _shared_state(meeting: Meeting, seq: int) -> dict[str, Any]:
     )
     rows = queries.participants(meeting)
     quorum = queries.quorum(meeting, rows)
+    participants = [participant_dict(p) for p in rows]
     data = {
         "meeting": {
             "id": meeting.pk,
@@ -312,45 +340,114 @@ def _shared_state(meeting: Meeting, seq: int) -> dict[str, Any]:
         "presenter": state.presenter_id if state else None,
         "presentation": presentation_state(state),
         "speakers": speakers_state(meeting.pk),
-        "participants": [participant_dict(p) for p in rows],
+        "participants": participants,
         "quorum": {
             "members": quorum.members,
             "required": quorum.required,
             "present": quorum.present,
         },
     }
-    _shared_states[meeting.pk] = (key, now, data)
-    return data
+    votes = voting.votes_list(meeting)
+    now = time.monotonic()
+    shared_builds += 1
+    return _Shared(
+        key=key,
+        built=now,
+        data=data,
+        body=events.dumps(data)[1:-1],
+        by_user={p["user"]: p for p in participants},
+        votes=votes,
+        votes_body='"votes":' + events.dumps(votes),
+        votes_at=now,
+        open_votes=any(v["status"] == "open" for v in votes),
+    )
+
+
+def _refresh_votes(meeting: Meeting, entry: _Shared) -> _Shared:
+    """The same shared part with the open votes' live counts read again."""
+    from meetings import voting
+
+    votes = voting.votes_list(meeting)
+    return dataclasses.replace(
+        entry,
+        votes=votes,
+        votes_body='"votes":' + events.dumps(votes),
+        votes_at=time.monotonic(),
+        open_votes=any(v["status"] == "open" for v in votes),
+    )
+
+
+def _shared_state(meeting: Meeting) -> _Shared:
+    """The shared part of the room's state as of ``meeting.room_seq``.
+
+    Valid while the room's seq and the meeting row are unchanged: every action
+    that changes the agenda, the participants, attendance, the presentation,
+    the floor or a vote publishes an event and so takes the next seq in its
+    transaction. What changes without an event (a user's name, the body's
+    members behind the quorum, a document finishing its processing) is read
+    again after ``ROOM_STATE_CACHE_SECONDS``; the live counts of an open vote
+    (which change without a seq) after ``ROOM_COALESCE_SECONDS``, as often as
+    ``vote.progress`` goes out. Nothing in it depends on who asks or on the
+    interface language. Concurrent callers with the same key wait for one
+    build instead of making their own.
+    """
+    key = (meeting.room_seq or 0, meeting.updated_at)
+    ttl = float(getattr(settings, "ROOM_STATE_CACHE_SECONDS", 10.0))
+    votes_ttl = float(getattr(settings, "ROOM_COALESCE_SECONDS", 0.2))
+    build = (meeting.pk, key)
+    with _shared_lock:
+        now = time.monotonic()
+        hit = _shared_states.get(meeting.pk)
+        if hit is not None and hit.key == key and now - hit.built < ttl:
+            if not hit.open_votes or now - hit.votes_at < votes_ttl:
+                return hit
+            build = (meeting.pk, key, "votes")
+        future = _building.get(build)
+        mine = future is None
+        if mine:
+            future = _building[build] = Future()
+    if not mine:
+        return future.result(timeout=60)
+    try:
+        if len(build) == 3:
+            entry = _refresh_votes(meeting, hit)
+        else:
+            entry = _build_shared(meeting, key)
+    except BaseException as exc:
+        with _shared_lock:
+            _building.pop(build, None)
+        future.set_exception(exc)
+        raise
+    with _shared_lock:
+        _building.pop(build, None)
+        current = _shared_states.get(meeting.pk)
+        if current is None or current.key[0] <= key[0]:
+            _shared_states[meeting.pk] = entry
+    future.set_result(entry)
+    return entry
 
 
 def forget_shared_states() -> None:
     """Drop the cached shared states (tests; nothing else needs it)."""
-    _shared_states.clear()
+    with _shared_lock:
+        _shared_states.clear()
 
 
-def room_state(user: User, seat: Seat) -> dict[str, Any]:
-    """Everything a tablet needs to show the room, as of ``seq``.
-
-    A fixed number of queries whatever the size of the room: four to six for a
-    delegate when the shared part is cached (seq, meeting, votes and their live
-    counts, the user's casts), about twelve when it is built.
-    The seq is read first: events after it reach the socket through the hub
-    (which the socket joined before asking), so nothing falls in between; an
-    event already reflected in the state is harmless to apply again.
-    """
+def _own_state(
+    user: User, seat: Seat, meeting: Meeting, shared: _Shared
+) -> dict[str, Any]:
+    """The part of room.state that belongs to one socket: no query for a
+    delegate while the meeting has no vote, one otherwise (the user's casts);
+    one more for a chair or secretary (who is present)."""
     from meetings import voting
 
-    meeting_id = seat.meeting_id
-    seq = events.current_seq(meeting_id)
-    meeting = Meeting.objects.select_related("body").get(pk=meeting_id)
-    shared = _shared_state(meeting, seq)
-    me = next((p for p in shared["participants"] if p["user"] == user.pk), None)
+    seq = meeting.room_seq or 0
+    me = shared.by_user.get(user.pk)
     data: dict[str, Any] = {
         "type": "room.state",
         "protocol": PROTOCOL_VERSION,
         "seq": seq,
         "now": _iso(timezone.now()),
-        **shared,
         "me": {
             "user": user.pk,
             "name": str(user),
@@ -359,14 +456,53 @@ def room_state(user: User, seat: Seat) -> dict[str, Any]:
             "attendance": me["attendance"] if me else None,
             "can_control": seat.can_control,
             "can_preside": seat.can_preside,
-            "can_present": seat.can_control or shared["presenter"] == user.pk,
+            "can_present": seat.can_control or shared.data["presenter"] == user.pk,
         },
-        "votes": voting.votes_list(meeting),
-        "my_votes": voting.my_votes(meeting, user),
+        "my_votes": voting.my_votes(meeting, user) if shared.votes else {},
     }
     if seat.can_control:
-        data["presence"] = present_user_ids(meeting_id)
+        data["presence"] = present_user_ids(seat.meeting_id)
     return data
+
+
+def room_state(user: User, seat: Seat, *, cached: bool = True) -> dict[str, Any]:
+    """Everything a tablet needs to show the room, as of ``seq``.
+
+    A fixed number of queries whatever the size of the room: one to three
+    when the shared part is cached (see :func:`room_state_frame`), about ten
+    when it is built. ``cached=False`` builds the shared part afresh (tests
+    compare the two). The seq is read with the meeting, before the rest:
+    events after it reach the socket through the hub (which the socket joined
+    before asking), so nothing falls in between; an event already reflected
+    in the state is harmless to apply again.
+    """
+    meeting = _meeting_with_seq(seat.meeting_id)
+    if cached:
+        shared = _shared_state(meeting)
+    else:
+        shared = _build_shared(meeting, (meeting.room_seq or 0, meeting.updated_at))
+    own = _own_state(user, seat, meeting, shared)
+    return {**own, **shared.data, "votes": shared.votes}
+
+
+def room_state_frame(
+    user: User, seat: Seat, *, command_id: object = None
+) -> tuple[int, str]:
+    """``(seq, frame)``: the serialised ``room.state`` for one socket.
+
+    The shared part is serialised once per (meeting, seq) in the process and
+    spliced in; only the socket's own part (``me``, ``my_votes``, the
+    managers' ``presence``, the command ``id``) is serialised per socket.
+    Queries: the meeting with its seq, then the socket's own part (none to
+    two); the shared part only when it is not cached.
+    """
+    meeting = _meeting_with_seq(seat.meeting_id)
+    shared = _shared_state(meeting)
+    own = _own_state(user, seat, meeting, shared)
+    if command_id is not None:
+        own["id"] = command_id
+    frame = f"{events.dumps(own)[:-1]},{shared.body},{shared.votes_body}}}"
+    return own["seq"], frame
 
 
 # ---------------------------------------------------------------------------

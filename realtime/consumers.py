@@ -252,19 +252,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.backlog is None:
             self.backlog = []
         try:
-            state = await dbpool.run(
-                room.room_state, self.user, self.seat, language=self.language
+            seq, frame = await dbpool.run(
+                room.room_state_frame,
+                self.user,
+                self.seat,
+                command_id=command_id,
+                language=self.language,
             )
         except Exception:
             self.backlog, pending = None, self.backlog
             for _seq, message in pending:
                 await self.base_send(message)
             raise
-        if command_id is not None:
-            state["id"] = command_id
-        seq = state["seq"]
         self.hub.note_seq(self.meeting_id, seq)
-        await self.send(text_data=json.dumps(state, ensure_ascii=False))
+        await self.send(text_data=frame)
         pending, self.backlog = self.backlog, None
         for frame_seq, message in pending:
             if frame_seq is None or frame_seq > seq:
