@@ -7,6 +7,7 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -113,6 +114,80 @@ _HANDLERS: dict[str, Callable[..., dict[str, Any]]] | None = None
 _maintenance: dict[int, asyncio.Task] = {}
 
 
+class PresenceBatch:
+    """This event loop's presence writes, batched like a group commit.
+
+    Sockets opened and closed while the previous batch is being written are
+    recorded together in one transaction (:func:`meetings.room.do_presence_batch`),
+    one batch at a time and in order; a lone socket is written at once. A storm
+    of 500 reconnects is then a few transactions, not 1,000, and the chairs'
+    ``presence`` view is refreshed once per meeting and batch (coalesced).
+    Failures are logged: presence is advisory and the next heartbeat repairs it.
+    """
+
+    def __init__(self) -> None:
+        self.joins: list[tuple[int, int, str]] = []
+        self.leaves: list[tuple[int, str]] = []
+        self.waiting: list[asyncio.Future] = []
+        self.task: asyncio.Task | None = None
+        self.batches = 0  # transactions written (tests read it)
+
+    async def join(self, meeting_id: int, user_id: int, connection: str) -> None:
+        self.joins.append((meeting_id, user_id, connection))
+        await self._queued()
+
+    async def leave(self, meeting_id: int, connection: str) -> None:
+        self.leaves.append((meeting_id, connection))
+        await self._queued()
+
+    async def _queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.waiting.append(done)
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._write())
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        from meetings import room
+
+        await asyncio.sleep(0)  # take the sockets of this loop iteration too
+        while self.waiting:
+            joins, leaves, waiting = self.joins, self.leaves, self.waiting
+            self.joins, self.leaves, self.waiting = [], [], []
+            self.batches += 1
+            try:
+                await dbpool.run(
+                    room.do_presence_batch,
+                    joins=joins,
+                    leaves=leaves,
+                    process_id=PROCESS_ID,
+                )
+            except Exception:
+                logger.warning(
+                    "presence batch of %d joins, %d leaves failed",
+                    len(joins),
+                    len(leaves),
+                    exc_info=True,
+                )
+            for done in waiting:
+                if not done.done():
+                    done.set_result(None)
+
+
+_presence_batches: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, PresenceBatch
+] = weakref.WeakKeyDictionary()
+
+
+def _presence() -> PresenceBatch:
+    loop = asyncio.get_running_loop()
+    batch = _presence_batches.get(loop)
+    if batch is None:
+        batch = _presence_batches[loop] = PresenceBatch()
+    return batch
+
+
 def _answer(command_id: object, result: dict[str, Any]) -> str:
     return json.dumps(
         {"type": "ack", "id": command_id, "result": result},
@@ -213,16 +288,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 _maintain(self.hub)
             )
         await self._send_state()
-        try:
-            await dbpool.run(
-                room.do_presence_join,
-                self.meeting_id,
-                self.user_id,
-                connection=self.connection_id,
-                process_id=PROCESS_ID,
-            )
-        except Exception:
-            logger.warning("meeting %s: presence join failed", self.meeting_id)
+        await _presence().join(self.meeting_id, self.user_id, self.connection_id)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -230,14 +296,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         await self.hub.leave(self)
-        from meetings import room
-
-        try:
-            await dbpool.run(
-                room.do_presence_leave, self.meeting_id, connection=self.connection_id
-            )
-        except Exception:
-            logger.warning("meeting %s: presence leave failed", self.meeting_id)
+        await _presence().leave(self.meeting_id, self.connection_id)
 
     # -- from the hub (which writes frames with base_send, or to the backlog) ---
     def kick(self, code: int) -> None:

@@ -42,3 +42,46 @@ def test_concurrent_joins_wait_for_one_build_of_the_shared_state(cast, room):
     assert len(frames) == len(seats)
     assert room_actions.shared_builds == before + 1
     assert len({seq for seq, _frame in frames}) == 1
+
+
+async def test_sockets_joining_together_are_recorded_present_in_few_batches(cast, room):
+    import asyncio
+
+    from meetings.models import RoomPresence
+    from tests.realtime.rooms import db, join
+
+    chair = await join(room.meeting.pk, cast.chair)
+    users = [cast.delegate, cast.delegate2, room.guest, cast.secretary] * 3
+    tablets = await asyncio.gather(*(join(room.meeting.pk, u) for u in users))
+    rows = await db(lambda: RoomPresence.objects.filter(meeting=room.meeting).count())
+    assert rows == len(users) + 1
+    presence = await chair.until("presence")
+    while len(presence["present"]) < 5:
+        presence = await chair.until("presence")
+    assert sorted(presence["present"]) == sorted(
+        {u.pk for u in users} | {cast.chair.pk}
+    )
+    await asyncio.gather(*(t.close() for t in tablets))
+    rows = await db(lambda: RoomPresence.objects.filter(meeting=room.meeting).count())
+    assert rows == 1
+    await chair.close()
+    assert await db(lambda: RoomPresence.objects.count()) == 0
+
+
+async def test_a_socket_opened_and_closed_in_one_batch_is_never_written(cast, room):
+    import asyncio
+
+    from meetings.models import RoomPresence
+    from realtime.consumers import PresenceBatch
+    from tests.realtime.rooms import db
+
+    batch = PresenceBatch()
+    await asyncio.gather(
+        batch.join(room.meeting.pk, cast.delegate.pk, "c1"),
+        batch.leave(room.meeting.pk, "c1"),
+        batch.join(room.meeting.pk, cast.delegate2.pk, "c2"),
+    )
+    assert batch.batches == 1
+    assert await db(
+        lambda: list(RoomPresence.objects.values_list("connection", flat=True))
+    ) == ["c2"]
