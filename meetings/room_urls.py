@@ -14,6 +14,11 @@ urlpatterns = [
         name="cast",
     ),
     path(
+        "<int:meeting_id>/room/votes/<int:vote_id>/lists/",
+        room_views.vote_lists,
+        name="lists",
+    ),
+    path(
         "<int:meeting_id>/room/votes/<int:vote_id>/record.pdf",
         room_views.counting_record,
         name="record",

@@ -1,4 +1,5 @@
-"""The live room page, the HTTP fallback for casting, the counting record PDF.
+"""The live room page, the HTTP fallback for casting, a closed vote's lists
+(names, receipt codes) and its counting record PDF.
 
 Thin views: parse → access → action → render. The room runs on the socket; a
 tablet whose socket is down (Redis restarting, a proxy dropping WebSockets)
@@ -13,7 +14,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +27,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
-from meetings.room_models import VoteStatus
+from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
 
 STATUS_BY_CODE = {
@@ -111,6 +117,8 @@ STRINGS = {
     "required": _("Số phiếu cần để thông qua"),
     "voters": _("Danh sách biểu quyết"),
     "receipts": _("Mã biên nhận đã kiểm"),
+    "loading": _("Đang tải…"),
+    "lists_failed": _("Không tải được danh sách; hãy đóng lại rồi mở để thử lại."),
     "record_pdf": _("Biên bản kiểm phiếu (PDF)"),
     "not_checked_in": _("Bạn cần điểm danh để biểu quyết."),
     "no_right": _("Bạn không có quyền biểu quyết."),
@@ -148,6 +156,7 @@ def room_page(request, meeting_id: int):
             "socket_path": f"/ws/meetings/{meeting.pk}/",
             "cast_url": reverse("room:cast", args=[meeting.pk, 0]),
             "record_url": reverse("room:record", args=[meeting.pk, 0]),
+            "lists_url": reverse("room:lists", args=[meeting.pk, 0]),
             "detail_url": reverse("meetings:detail", args=[meeting.pk]),
             "strings": {k: str(v) for k, v in STRINGS.items()},
         },
@@ -180,6 +189,38 @@ def cast(request, meeting_id: int, vote_id: int):
             status=STATUS_BY_CODE.get(exc.code, 422),
         )
     return JsonResponse({"type": "ack", "id": client_id, "result": result})
+
+
+@login_required
+@require_GET
+def vote_lists(request, meeting_id: int, vote_id: int):
+    """A closed vote's lists as JSON: every receipt code counted and, for an
+    open vote, every voter's name and choice (``voting.result_lists``).
+
+    The room's ``vote.closed`` leaves them out; screens fetch them here when
+    they show them. The result is frozen at closing, so the answer carries an
+    ``ETag`` and a re-fetch costs the permission check only (304).
+    """
+    seat = room.access_room(request.user, meeting_id)
+    vote = (
+        Vote.objects.filter(
+            pk=vote_id, meeting_id=seat.meeting_id, status=VoteStatus.CLOSED
+        )
+        .defer("result")  # read only when the lists are sent
+        .first()
+    )
+    if vote is None:
+        raise NotFound()
+    stamp = vote.closed_at.timestamp() if vote.closed_at else 0
+    etag = f'"vote-{vote.pk}-{stamp:.6f}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = JsonResponse(voting.result_lists(vote))
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Cookie"
+    return response
 
 
 def _record_file(vote) -> Path:

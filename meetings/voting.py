@@ -26,9 +26,10 @@ import random
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,8 +130,29 @@ def vote_dict(
         if not vote.is_secret:
             data["counts"] = {k: (counts or {}).get(k, 0) for k in vote.option_keys()}
     if vote.status == VoteStatus.CLOSED and vote.result is not None:
-        data["result"] = vote.result
+        data["result"] = public_result(vote.result)
     return data
+
+
+#: The parts of a stored result that grow with the number of voters: screens
+#: fetch them over HTTP (:func:`result_lists`) when they show them.
+LIST_KEYS = ("receipts", "voters")
+
+
+def public_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored result without its lists: what the room is sent."""
+    return {k: v for k, v in result.items() if k not in LIST_KEYS}
+
+
+def result_lists(vote: Vote) -> dict[str, Any]:
+    """The lists of a closed vote's frozen result: every receipt code counted
+    and, for an open vote, every voter's name and choice. No query."""
+    result = vote.result or {}
+    lists: dict[str, Any] = {"vote": vote.pk, "kind": vote.kind}
+    lists["receipts"] = result.get("receipts", [])
+    if not vote.is_secret:
+        lists["voters"] = result.get("voters", [])
+    return lists
 
 
 def _live_counts(vote: Vote) -> tuple[int, dict[str, int] | None]:
@@ -376,105 +398,294 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # cast
 # ---------------------------------------------------------------------------
-def check_cast(
-    actor: User, meeting_id: int, data: dict[str, Any], *, client_id: str = ""
-) -> dict[str, Any]:
-    """``vote.cast``: ``{"vote": id, "option": key}``."""
+@dataclass(frozen=True)
+class CastRequest:
+    """One ``vote.cast``: who casts which option, and the command's id."""
+
+    voter: User
+    option: str
+    client_id: str = ""
+
+
+def _clean_cast(data: dict[str, Any]) -> tuple[int, str]:
     vote_id = _int(data, "vote")
     option = data.get("option")
     if not isinstance(option, str) or len(option) > 32:
         raise ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
+    return vote_id, option
+
+
+def check_cast(
+    actor: User, meeting_id: int, data: dict[str, Any], *, client_id: str = ""
+) -> dict[str, Any]:
+    """``vote.cast``: ``{"vote": id, "option": key}``."""
+    vote_id, option = _clean_cast(data)
     return do_cast(
         actor, meeting_id, vote_id=vote_id, option=option, client_id=client_id
     )
 
 
+def check_cast_many(
+    meeting_id: int, commands: list[tuple[User, dict[str, Any], str]]
+) -> list[dict[str, Any] | ActionError]:
+    """Many ``vote.cast`` commands ``(actor, data, client_id)`` of one meeting.
+
+    Returns one outcome per command, in order: the answer of
+    :func:`check_cast`, or the :class:`ActionError` it would raise. Valid
+    commands are cast with :func:`do_cast_many`, one transaction per vote.
+    """
+    outcomes: list[dict[str, Any] | ActionError | None] = [None] * len(commands)
+    by_vote: dict[int, list[int]] = {}
+    for n, (_actor, data, _client_id) in enumerate(commands):
+        try:
+            vote_id, _option = _clean_cast(data)
+        except ActionError as exc:
+            outcomes[n] = exc
+        else:
+            by_vote.setdefault(vote_id, []).append(n)
+    for vote_id, indexes in by_vote.items():
+        casts = [
+            CastRequest(commands[n][0], _clean_cast(commands[n][1])[1], commands[n][2])
+            for n in indexes
+        ]
+        answers = do_cast_many(meeting_id, vote_id=vote_id, casts=casts)
+        for n, answer in zip(indexes, answers, strict=True):
+            outcomes[n] = answer
+    return outcomes  # type: ignore[return-value]
+
+
 def do_cast(
     actor: User, meeting_id: int, *, vote_id: int, option: str, client_id: str = ""
 ) -> dict[str, Any]:
-    """Cast (or, where allowed, change) the actor's ballot.
+    """Cast (or, where allowed, change) the actor's ballot: :func:`do_cast_many`
+    with one cast, raising its error."""
+    (outcome,) = do_cast_many(
+        meeting_id,
+        vote_id=vote_id,
+        casts=[CastRequest(actor, option, client_id)],
+    )
+    if isinstance(outcome, ActionError):
+        raise outcome
+    return outcome
 
-    Only participants with a voting right who are checked in, while the vote
-    is open. Holds the vote row lock (shared on PostgreSQL) for the
-    transaction; the unique constraint on (vote, voter) makes a second ballot
-    impossible. The same command re-sent (same ``client_id``) is answered with
-    ``duplicate: true`` and changes nothing. Returns the receipt code (never
-    stored with the voter of a secret vote). No room event per ballot: the
-    progress signal is coalesced to about five a second.
+
+def do_cast_many(
+    meeting_id: int, *, vote_id: int, casts: list[CastRequest]
+) -> list[dict[str, Any] | ActionError]:
+    """Cast (or, where allowed, change) the ballots of many voters at once.
+
+    One transaction for the batch, answering each cast on its own (a value,
+    or the :class:`ActionError` refusing it; a refusal changes nothing of
+    that cast and never stops the others). Only participants with a voting
+    right who are checked in, while the vote is open. Holds the vote row lock
+    (shared on PostgreSQL, so batches of several processes run in parallel;
+    closing takes it exclusively, so a batch is stored whole before the close
+    or refused whole after it). New casts are inserted with one ``INSERT … ON
+    CONFLICT DO NOTHING`` (the unique constraint on vote and voter makes a
+    second ballot impossible; a voter who lost the race to another
+    transaction is answered as casting again), their ballots with one bulk
+    insert **in random order** (the order of a batch's ballots says nothing
+    about the order of its voters). Casts of a voter who has voted (also
+    earlier in the same batch) are handled in arrival order: the same command
+    re-sent (same ``client_id``) is answered with ``duplicate: true`` and
+    changes nothing; another one changes the choice if the vote allows it,
+    else is refused with ``already_voted``. Returns the receipt code (never
+    stored with the voter of a secret vote). Private event ``vote.voted`` to
+    each new voter's sockets; no room event per ballot: the progress signal
+    is coalesced to about five a second.
     """
+    if not casts:
+        return []
     with transaction.atomic():
         vote = _lock_vote(vote_id, shared=True)
-        if vote is None or vote.meeting_id != meeting_id:
-            raise _not_found()
-        if vote.status == VoteStatus.DRAFT:
-            raise ActionError(
-                _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
+        refusal = _cast_refusal(vote, meeting_id)
+        if refusal is not None:
+            return [refusal] * len(casts)
+        outcomes: list[dict[str, Any] | ActionError | None] = [None] * len(casts)
+        valid = _check_voters(vote, meeting_id, casts, outcomes)
+        voters = {casts[n].voter.pk for n in valid}
+        existing = {
+            c.voter_id: c
+            for c in VoteCast.objects.select_for_update().filter(
+                vote=vote, voter_id__in=voters
             )
-        if vote.status == VoteStatus.CLOSED:
-            raise ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
-        if option not in vote.option_keys():
-            raise ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
-        seat = (
-            Participant.objects.filter(meeting_id=meeting_id, user=actor)
-            .values("voting_right", "attendance")
-            .first()
+        }
+        fresh: dict[int, int] = {}  # voter id -> the index of their first cast
+        again: list[int] = []
+        for n in valid:
+            uid = casts[n].voter.pk
+            if uid in existing or uid in fresh:
+                again.append(n)
+            else:
+                fresh[uid] = n
+        new = list(fresh.values())
+        receipts = {n: new_receipt() for n in new}
+        stored = {
+            new[k]: row
+            for k, row in _insert_casts(
+                vote, [(casts[n], receipts[n]) for n in new]
+            ).items()
+        }
+        _insert_ballots(
+            vote, [(casts[n].option, receipts[n]) for n in new if n in stored]
         )
-        if seat is None or not seat["voting_right"]:
-            raise ActionError(
+        for n, cast in stored.items():
+            existing[cast.voter_id] = cast
+            outcomes[n] = {
+                "vote": vote.pk,
+                "option": casts[n].option,
+                "receipt": receipts[n],
+            }
+            events.publish_private(
+                meeting_id, cast.voter_id, {"type": "vote.voted", "vote": vote.pk}
+            )
+        lost = [n for n in new if n not in stored]
+        if lost:  # another transaction stored these voters' casts first
+            existing |= {
+                c.voter_id: c
+                for c in VoteCast.objects.select_for_update().filter(
+                    vote=vote, voter_id__in={casts[n].voter.pk for n in lost}
+                )
+            }
+        changed = bool(stored)
+        for n in sorted(again + lost):
+            cast = casts[n]
+            try:
+                outcomes[n], moved = _recast(
+                    vote, existing[cast.voter.pk], cast.option, cast.client_id
+                )
+            except ActionError as exc:
+                outcomes[n] = exc
+            else:
+                changed = changed or moved
+        if changed:
+            _schedule_progress(vote)
+    return outcomes  # type: ignore[return-value]
+
+
+def _cast_refusal(vote: Vote | None, meeting_id: int) -> ActionError | None:
+    """Why no ballot can be cast in this vote now, if so."""
+    if vote is None or vote.meeting_id != meeting_id:
+        return _not_found()
+    if vote.status == VoteStatus.DRAFT:
+        return ActionError(_("Cuộc biểu quyết này chưa được mở."), code="vote_not_open")
+    if vote.status == VoteStatus.CLOSED:
+        return ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
+    return None
+
+
+def _check_voters(
+    vote: Vote,
+    meeting_id: int,
+    casts: list[CastRequest],
+    outcomes: list[dict[str, Any] | ActionError | None],
+) -> list[int]:
+    """Refuse (in ``outcomes``) bad options and voters without a right or not
+    checked in; return the indexes of the others. One query."""
+    keys = vote.option_keys()
+    seats = {
+        uid: (right, attendance)
+        for uid, right, attendance in Participant.objects.filter(
+            meeting_id=meeting_id, user_id__in={c.voter.pk for c in casts}
+        ).values_list("user_id", "voting_right", "attendance")
+    }
+    valid = []
+    for n, cast in enumerate(casts):
+        seat = seats.get(cast.voter.pk)
+        if cast.option not in keys:
+            outcomes[n] = ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
+        elif seat is None or not seat[0]:
+            outcomes[n] = ActionError(
                 _("Bạn không có quyền biểu quyết trong cuộc họp này."),
                 code="no_voting_right",
             )
-        if seat["attendance"] != Attendance.PRESENT:
-            raise ActionError(
+        elif seat[1] != Attendance.PRESENT:
+            outcomes[n] = ActionError(
                 _("Bạn cần điểm danh trước khi biểu quyết."), code="not_checked_in"
             )
-        existing = VoteCast.objects.select_for_update().filter(vote=vote, voter=actor)
-        existing = existing.first()
-        if existing is not None:
-            return _recast(vote, existing, option, client_id)
-        receipt = new_receipt()
-        try:
-            with transaction.atomic():
-                VoteCast.objects.create(
-                    vote=vote,
-                    voter=actor,
-                    option="" if vote.is_secret else option,
-                    receipt="" if vote.is_secret else receipt,
-                    client_id=client_id[:64],
-                )
-                Ballot.objects.create(vote=vote, option=option, receipt=receipt)
-        except IntegrityError:
-            existing = VoteCast.objects.filter(vote=vote, voter=actor).first()
-            if existing is None:
-                raise
-            return _recast(vote, existing, option, client_id)
-        events.publish_private(
-            meeting_id, actor.pk, {"type": "vote.voted", "vote": vote.pk}
+        else:
+            valid.append(n)
+    return valid
+
+
+def _insert_casts(
+    vote: Vote, rows: list[tuple[CastRequest, str]]
+) -> dict[int, VoteCast]:
+    """Insert the casts that do not conflict (one statement); return the
+    stored ones by their index in ``rows``."""
+    if not rows:
+        return {}
+    qn = connection.ops.quote_name
+    table = qn(VoteCast._meta.db_table)
+    columns = ", ".join(
+        qn(c)
+        for c in ("vote_id", "voter_id", "cast_at", "option", "receipt", "client_id")
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for cast, receipt in rows:
+        params += [
+            vote.pk,
+            cast.voter.pk,
+            now,
+            "" if vote.is_secret else cast.option,
+            "" if vote.is_secret else receipt,
+            cast.client_id[:64],
+        ]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT ({qn('vote_id')}, {qn('voter_id')}) DO NOTHING "
+            f"RETURNING {qn('id')}, {qn('voter_id')}",
+            params,
         )
-        _schedule_progress(vote)
-    return {"vote": vote.pk, "option": option, "receipt": receipt}
+        inserted = dict(cursor.fetchall())  # id -> voter id
+    index = {cast.voter.pk: n for n, (cast, _receipt) in enumerate(rows)}
+    stored = {}
+    for pk, voter_id in inserted.items():
+        cast, receipt = rows[index[voter_id]]
+        stored[index[voter_id]] = VoteCast(
+            pk=pk,
+            vote=vote,
+            voter_id=voter_id,
+            option="" if vote.is_secret else cast.option,
+            receipt="" if vote.is_secret else receipt,
+            client_id=cast.client_id[:64],
+        )
+    return stored
+
+
+def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
+    """Insert ballots ``(option, receipt)`` in random order (one statement)."""
+    random.SystemRandom().shuffle(rows)
+    Ballot.objects.bulk_create(
+        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
+        batch_size=500,
+    )
 
 
 def _recast(
     vote: Vote, existing: VoteCast, option: str, client_id: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
+    """Answer a cast by a voter who has voted: ``(answer, changed)``."""
     if client_id and existing.client_id == client_id[:64]:
         answer: dict[str, Any] = {"vote": vote.pk, "duplicate": True}
         if not vote.is_secret:
             answer |= {"option": existing.option, "receipt": existing.receipt}
-        return answer
+        return answer, False
     if not vote.allow_change:
         raise ActionError(
             _("Bạn đã biểu quyết; cuộc biểu quyết này không cho đổi lựa chọn."),
             code="already_voted",
         )
-    if existing.option != option:
+    changed = existing.option != option
+    if changed:
         Ballot.objects.filter(vote=vote, receipt=existing.receipt).update(option=option)
         existing.option = option
         existing.client_id = client_id[:64]
         existing.save(update_fields=["option", "client_id"])
-        _schedule_progress(vote)
-    return {"vote": vote.pk, "option": option, "receipt": existing.receipt}
+    return {"vote": vote.pk, "option": option, "receipt": existing.receipt}, changed
 
 
 def _schedule_progress(vote: Vote) -> None:
@@ -512,8 +723,9 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
 
     Locks the meeting, then the vote exclusively (waiting for ballots being
     cast). Secret ballots are rewritten in random order. Audits ``vote.close``;
-    event ``vote.closed`` with the result. Closing a closed vote returns its
-    result and changes nothing.
+    event ``vote.closed`` with the result without its lists (receipt codes,
+    names; :func:`result_lists`), which the answer leaves out too. Closing a
+    closed vote returns its result and changes nothing.
     """
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
@@ -522,7 +734,7 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
         if vote is None or vote.meeting_id != meeting.pk:
             raise _not_found()
         if vote.status == VoteStatus.CLOSED:
-            return {"vote": vote.pk, "result": vote.result}
+            return {"vote": vote.pk, "result": public_result(vote.result or {})}
         if vote.status != VoteStatus.OPEN:
             raise ActionError(
                 _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
@@ -542,7 +754,7 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
             counts=vote.result["counts"],
         )
         events.publish(meeting.pk, {"type": "vote.closed", "vote": vote_dict(vote)})
-    return {"vote": vote.pk, "result": vote.result}
+    return {"vote": vote.pk, "result": public_result(vote.result)}
 
 
 def shuffle_ballots(vote: Vote) -> None:

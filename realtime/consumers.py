@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -426,13 +427,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             if kind == "vote.cast":
                 # Idempotent through VoteCast.client_id; a secret vote's receipt
-                # must never be stored next to its voter.
-                result = await dbpool.run(
-                    voting.check_cast,
-                    self.user,
-                    self.meeting_id,
-                    message,
-                    client_id=client_id,
+                # must never be stored next to its voter. Casts arriving
+                # together are stored in one transaction per batch.
+                result = await dbpool.batched(
+                    ("vote.cast", self.meeting_id, self.language),
+                    functools.partial(voting.check_cast_many, self.meeting_id),
+                    (self.user, message, client_id),
                     language=self.language,
                 )
             else:

@@ -405,13 +405,47 @@ function renderResult(v) {
   ];
   for (const [k, n] of rows) table.append(el("tr", {}, el("th", { text: k }), el("td", { text: n })));
   box.append(table);
-  if (r.voters) {
-    box.append(el("details", {}, el("summary", { text: T.voters }), el("ul", { class: "names" }, r.voters.map((x) => el("li", {}, `${x.name}: ${optionLabel(v, x.option)}`)))));
-  } else if (r.receipts) {
-    box.append(el("details", {}, el("summary", { text: `${T.receipts} (${r.receipts.length})` }), el("p", { class: "receipts" }, r.receipts.map((c) => el("code", { text: c })))));
-  }
+  // The names (open vote) or receipt codes (secret vote) are not in the room's
+  // events: fetched once when the panel is opened (cached with an ETag).
+  const listBody = el("div", { "data-lists": v.id });
+  const details = el("details", {}, el("summary", { text: v.kind === "secret" ? `${T.receipts} (${r.returned})` : T.voters }), listBody);
+  details.addEventListener("toggle", () => {
+    if (details.open) openLists.add(v.id);
+    else openLists.delete(v.id);
+    if (details.open) showLists(v, listBody);
+  });
+  if (openLists.has(v.id)) details.open = true; // stays open across re-renders
+  box.append(details);
   box.append(el("a", { class: "btn", href: root.dataset.recordUrl.replace(/\/0\/record\.pdf$/, `/${v.id}/record.pdf`), text: T.record_pdf }));
   return box;
+}
+
+const listCache = {}; // vote id -> promise of its lists (frozen at closing)
+const openLists = new Set(); // vote ids whose list panel the viewer opened
+
+function fetchLists(id) {
+  if (!listCache[id]) {
+    const url = root.dataset.listsUrl.replace(/\/0\/lists\/$/, `/${id}/lists/`);
+    listCache[id] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((response) => {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    });
+    listCache[id].catch(() => { delete listCache[id]; });
+  }
+  return listCache[id];
+}
+
+function showLists(v, body) {
+  if (body.dataset.loaded) return;
+  body.replaceChildren(el("p", { class: "muted", text: T.loading }));
+  fetchLists(v.id).then((lists) => {
+    body.dataset.loaded = "1";
+    body.replaceChildren(lists.voters
+      ? el("ul", { class: "names" }, lists.voters.map((x) => el("li", {}, `${x.name}: ${optionLabel(v, x.option)}`)))
+      : el("p", { class: "receipts" }, lists.receipts.map((c) => el("code", { text: c }))));
+  }, () => {
+    body.replaceChildren(el("p", { class: "warn", text: T.lists_failed }));
+  });
 }
 
 function castVote(v, option, button) {
