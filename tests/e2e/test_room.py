@@ -105,5 +105,12 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
         assert re.search(r"Tán thành\s+2", table), table
         assert re.search(r"Không tán thành\s+1", table), table
         assert_no_horizontal_scroll(page)
+    # Names and choices are not sent to every socket: the delegate's tablet
+    # fetches them when the list is opened.
+    two.click(".result details summary")
+    names = two.wait_for_selector(".result .names")
+    assert two.locator(".result .names li").count() == 3
+    assert re.search(r": Không tán thành", names.inner_text())
+    assert_no_horizontal_scroll(two)
     screenshot(two, "room-delegate-result")
     screenshot(chair, "room-chair-result")
