@@ -818,9 +818,15 @@ export class AnnotationLayer {
         g.append(icon);
       } else if (a.kind === "freetext") {
         const [x0, y0, x1, y1] = a.geometry.rect;
-        const fo = svg("foreignObject", { x: x0, y: y0 * r, width: x1 - x0, height: (y1 - y0) * r });
+        // The overlay's user unit is the page width, so CSS pixels inside a
+        // foreignObject would be page widths (a 1px border would cover the
+        // page): lay the box out 1000 times larger and scale it down.
+        const fo = svg("foreignObject", {
+          x: 0, y: 0, width: (x1 - x0) * 1000, height: (y1 - y0) * r * 1000,
+          transform: `translate(${x0} ${y0 * r}) scale(0.001)`,
+        });
         const div = el("div", { class: "ann-freetext-box", text: a.text });
-        div.style.fontSize = `${(a.geometry.size || 12) / widthPt}px`;
+        div.style.fontSize = `${((a.geometry.size || 12) / widthPt) * 1000}px`;
         div.style.background = a.color;
         fo.append(div);
         g.append(fo);

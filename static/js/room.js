@@ -16,6 +16,7 @@ let ownPage = null; // {document, page} while browsing alone
 let lastReceipt = {}; // vote id -> receipt code (also kept in localStorage)
 const RESYNC = new Set(["participants.changed", "meeting.updated", "agenda.changed"]);
 const pageView = new RoomPageView(root.dataset.annotationsUrl); // page + annotation layer
+window.nghisuRoomPage = pageView;
 
 function fmt(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));

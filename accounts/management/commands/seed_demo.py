@@ -11,7 +11,13 @@ from accounts.demo import DEMO_PASSWORD, LOGINS, seed_people
 
 # Apps that add demo data of their own, in order; each has `<app>/demo.py` with
 # `seed(bodies: dict[str, Body], *, stdout) -> None`, idempotent like this command.
-DEMO_APPS = ["documents", "meetings", "work", "meetings.room_demo"]
+DEMO_APPS = [
+    "documents",
+    "meetings",
+    "work",
+    "meetings.room_demo",
+    "documents.annotation_demo",
+]
 
 
 class Command(BaseCommand):

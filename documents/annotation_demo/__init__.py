@@ -1,0 +1,1 @@
+"""Demo annotations (``seed_demo``), seeded after the demo meetings exist."""
