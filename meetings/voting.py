@@ -10,7 +10,9 @@ One ballot per voter under any concurrency: :class:`VoteCast` is unique per
 vote and voter in the database, and casting holds a lock on the vote row (a
 share lock on PostgreSQL so ballots are cast in parallel, an exclusive one
 elsewhere); closing takes the exclusive lock, so it waits for ballots being
-cast and no ballot lands after the close.
+cast and no ballot lands after the close. Ballots arriving together (a vote
+storm) are cast in batches, one transaction each (:func:`do_cast_many`), every
+cast answered on its own.
 
 Secret votes: who voted (``VoteCast``) and what was chosen (``Ballot``: random
 UUID, option, random receipt) are never linked; closing rewrites the ballots

@@ -316,6 +316,12 @@ ROOM_COALESCE_SECONDS = 0.2
 ROOM_REORDER_HOLD = 0.3
 # Threads (each with its own database connection) that run room commands.
 ROOM_DB_THREADS = env_int("ROOM_DB_THREADS", 8)
+# Ballots cast together go to the database in batches (one transaction each):
+# the first waits this long for others; at most ROOM_BATCH_MAX per batch and
+# ROOM_BATCH_PARALLEL batches of a vote at a time per process.
+ROOM_BATCH_SECONDS = 0.015
+ROOM_BATCH_MAX = 500
+ROOM_BATCH_PARALLEL = 2
 ROOM_HEARTBEAT_SECONDS = 15
 # The part of room.state common to every tablet is built once per event and kept
 # at most this long (a join storm of 500 tablets costs one build).
