@@ -30,6 +30,9 @@ SIZES = {
     # The smoke test of the machinery (tests/bench): seconds.
     "tiny": {
         "fanout_clients": [5],
+        "fanout_servers": ["daphne", "uvicorn"],
+        # tests/bench runs the Redis row with --set, where Redis is required.
+        "fanout_redis": [],
         "fanout_events": 8,
         "vote_voters": [5],
         "vote_window": 0.5,
@@ -53,6 +56,8 @@ SIZES = {
     # ``make bench``: a few minutes on a 2-core machine.
     "quick": {
         "fanout_clients": [50, 200],
+        "fanout_servers": ["daphne", "uvicorn"],
+        "fanout_redis": [200],
         "fanout_events": 60,
         "vote_voters": [200],
         "vote_window": 2.0,
@@ -76,6 +81,8 @@ SIZES = {
     # ``BENCH=full make bench``: the sizes of issue 8.
     "full": {
         "fanout_clients": [100, 500, 1000],
+        "fanout_servers": ["daphne", "uvicorn"],
+        "fanout_redis": [500],
         "fanout_events": 200,
         "vote_voters": [500, 2000],
         "vote_window": 2.0,

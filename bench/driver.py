@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import uuid
 
 from websockets.asyncio.client import connect
 
@@ -24,6 +25,9 @@ class Chair:
         self.answers: dict[str, dict] = {}
         self.answered = asyncio.Condition()
         self.ids = itertools.count(1)
+        # Command ids are remembered per user by the room (idempotent replays):
+        # a chair that reconnects in a later run must not reuse them.
+        self.id_prefix = f"b{uuid.uuid4().hex[:8]}-"
         self.seq: int | None = None
         self.state: dict | None = None
         self.reader: asyncio.Task | None = None
@@ -72,7 +76,7 @@ class Chair:
             return self.answers.pop(cid)
 
     async def send(self, payload: dict) -> tuple[str, int]:
-        cid = f"b{next(self.ids)}"
+        cid = f"{self.id_prefix}{next(self.ids)}"
         t = now_ns()
         await self.ws.send(json.dumps({**payload, "id": cid}, ensure_ascii=False))
         return cid, t

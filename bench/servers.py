@@ -222,6 +222,7 @@ class Stack:
         app: str = "nghisu.asgi:application",
         settings: str | None = None,
         name: str = "daphne",
+        server: str | None = None,
     ) -> list[Server]:
         """Start ``count`` web processes on free ports (as the Procfile does).
 
@@ -231,7 +232,7 @@ class Stack:
         env = self.env
         if settings:
             env["DJANGO_SETTINGS_MODULE"] = settings
-        server_kind = os.environ.get("BENCH_SERVER", "daphne")
+        server_kind = server or os.environ.get("BENCH_SERVER", "daphne")
         started = []
         for n in range(count):
             port = free_port()

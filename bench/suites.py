@@ -43,14 +43,22 @@ def _integrity(row: dict) -> list[str]:
 # ---------------------------------------------------------------------------
 # 1. fan-out
 # ---------------------------------------------------------------------------
+#: The system name of each (ASGI server, Redis layer) run of Nghị Sự.
+OURS = {
+    ("daphne", False): "nghisu",
+    ("uvicorn", False): "nghisu_uvicorn",
+    ("daphne", True): "nghisu_redis",
+}
+
+
 def fanout(ctx: Context, size: dict) -> list[dict]:
     rows = []
     for clients in size["fanout_clients"]:
-        rows.extend(_fanout_one(ctx, clients, size["fanout_events"]))
+        rows.extend(_fanout_one(ctx, clients, size["fanout_events"], size))
     return rows
 
 
-def _fanout_one(ctx: Context, clients: int, events: int) -> list[dict]:
+def _fanout_one(ctx: Context, clients: int, events: int, size: dict) -> list[dict]:
     stack = Stack(ctx.templates, label=f"fanout{clients}")
     rows = []
     try:
@@ -65,24 +73,38 @@ def _fanout_one(ctx: Context, clients: int, events: int) -> list[dict]:
             }
         )["rooms"][0]
         users = room["members"]
-        (server,) = stack.start_daphne(1)
-        cookies = stack.login_all([room["chair"], *users], port=server.port)
-        logger.info("fan-out %d: Nghị Sự", clients)
-        ours = measure.fanout(
-            system="nghisu",
-            servers=[server],
-            ports=[server.port],
-            pids=[server.pid],
-            cookies=cookies,
-            chair_user=room["chair"],
-            users=users,
-            meeting=room["meeting"],
-            commands=room_commands(room),
-            events=events,
-        )
-        ctx.frames = ours.pop("_frames")
-        rows.append(ours)
-        stack.stop_servers()
+        cookies: dict[str, str] = {}
+        # Nghị Sự under each ASGI server (nghisu.serve), then on the Redis layer.
+        runs = [(kind, False) for kind in size["fanout_servers"]]
+        # One command stream for every run: each continues where the last one
+        # left the room, so every command changes something and sends an event.
+        commands = room_commands(room)
+        if clients in size["fanout_redis"]:
+            runs.append(("daphne", True))
+        for kind, redis in runs:
+            stack.redis = redis
+            system = OURS[(kind, redis)]
+            (server,) = stack.start_daphne(1, server=kind, name=system)
+            if not cookies:
+                cookies = stack.login_all([room["chair"], *users], port=server.port)
+            logger.info("fan-out %d: %s", clients, system)
+            ours = measure.fanout(
+                system=system,
+                servers=[server],
+                ports=[server.port],
+                pids=[server.pid],
+                cookies=cookies,
+                chair_user=room["chair"],
+                users=users,
+                meeting=room["meeting"],
+                commands=commands,
+                events=events,
+            )
+            ctx.frames = ours.pop("_frames")
+            ours["server"], ours["layer"] = kind, "redis" if redis else "in-memory"
+            rows.append(ours)
+            stack.stop_servers()
+        stack.redis = False
 
         logger.info("fan-out %d: baseline B (tutorial Channels pattern)", clients)
         (server,) = stack.start_daphne(
@@ -132,7 +154,7 @@ def _fanout_one(ctx: Context, clients: int, events: int) -> list[dict]:
     base_b = next((r for r in rows if r["system"] == "baseline_b"), None)
     for row in rows:
         row["bench"] = "fanout"
-        row["layer"] = "in-memory"
+        row.setdefault("layer", "in-memory")
         if base_a and row is not base_a:
             row["cpu_vs_a"] = _ratio(
                 row["cpu_per_message_us"], base_a["cpu_per_message_us"]
@@ -140,7 +162,7 @@ def _fanout_one(ctx: Context, clients: int, events: int) -> list[dict]:
             row["p99_vs_a"] = _ratio(
                 row["latency"]["p99_ms"], base_a["latency"]["p99_ms"]
             )
-        if base_b and row["system"] == "nghisu":
+        if base_b and row["system"] in OURS.values():
             row["cpu_b_over_ours"] = _ratio(
                 base_b["cpu_per_message_us"], row["cpu_per_message_us"]
             )

@@ -26,11 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.daphne
 
 
-def _bench(tmp_path: Path, *only: str) -> tuple[subprocess.CompletedProcess, dict]:
+def _bench(
+    tmp_path: Path, *only: str, sets: tuple[str, ...] = ()
+) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp_path / "run.json"
     args = [sys.executable, "-m", "bench", "--tiny", "--out", str(out)]
     for name in only:
         args += ["--only", name]
+    for value in sets:
+        args += ["--set", value]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.exists(), done.stderr[-3000:]
     return done, json.loads(out.read_text())
@@ -41,7 +45,8 @@ def test_tiny_room_benchmarks_measure_and_find_nothing_lost(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert not run["crashed"]
     fan = {r["system"]: r for r in run["results"] if r["bench"] == "fanout"}
-    assert set(fan) == {"nghisu", "baseline_a", "baseline_b"}
+    assert set(fan) == {"nghisu", "nghisu_uvicorn", "baseline_a", "baseline_b"}
+    assert fan["nghisu_uvicorn"]["server"] == "uvicorn"
     for row in fan.values():
         assert row["clients"] == 5
         assert row["latency"]["n"] == row["events"] * 5
@@ -99,6 +104,23 @@ def test_tiny_many_rooms_on_two_processes_with_redis_and_postgresql(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     (rooms,) = run["results"]
     assert rooms["clients"] == 6 and rooms["lost"] == 0
+
+
+@pytest.mark.redis
+def test_tiny_fanout_on_the_redis_layer(tmp_path):
+    """The fan-out row that issue 8 sets a goal for on Redis (p99 < 150 ms)."""
+    done, run = _bench(
+        tmp_path,
+        "fanout",
+        sets=('fanout_servers=["daphne"]', "fanout_redis=[5]"),
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    fan = {r["system"]: r for r in run["results"] if r["bench"] == "fanout"}
+    assert set(fan) == {"nghisu", "nghisu_redis", "baseline_a", "baseline_b"}
+    redis = fan["nghisu_redis"]
+    assert redis["layer"] == "redis" and redis["latency"]["n"] == redis["events"] * 5
+    assert redis["lost"] == redis["duplicates"] == redis["out_of_order"] == 0
+    assert "< 150 ms" in done.stdout
 
 
 def test_integrity_failures_are_reported():
