@@ -618,6 +618,7 @@ export class AnnotationLayer {
     this.pending = queued.length;
     if (!queued.length) { this.setStatus(this.savedOnce ? this.L.saved : ""); return; }
     this.setStatus(this.L.saving);
+    let problem = ""; // a refusal stays on screen after the rest is saved
     for (const q of queued) {
       let response;
       try {
@@ -636,7 +637,8 @@ export class AnnotationLayer {
       if (!response.ok) {
         let message = "";
         try { message = (await response.json()).message || ""; } catch { /* not JSON */ }
-        this.setStatus(`${this.L.refused}: ${message}`);
+        problem = `${this.L.refused}: ${message}`;
+        this.setStatus(problem);
         const local = this.items.get(q.item.id);
         if (q.op === "save" && local && local.rev === q.item.rev) {
           if (q.item.rev > 1) {
@@ -653,7 +655,7 @@ export class AnnotationLayer {
       this.pending = Math.max(0, this.pending - 1);
       this.savedOnce = true;
     }
-    this.setStatus(this.L.saved);
+    this.setStatus(problem || this.L.saved);
   }
 
   setStatus(text) {
