@@ -5,8 +5,8 @@ has private highlights, ink and a text box on three pages of the agenda
 document and one note shared with the meeting, all saved through
 :func:`documents.annotations.save_annotation`. The meeting's participants get
 the annotate right on its agenda documents (publishing grants view only).
-Idempotent: the ids derive from fixed names, so a second run replays the same
-saves and changes nothing.
+Idempotent: the ids derive from fixed names and an annotation that exists is
+left alone (its author may have edited, moved or deleted it since).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from accounts.models import User
 from documents import actions
 from documents import annotations as ann
-from documents.models import AnnotationKind, DocumentPage
+from documents.models import Annotation, AnnotationKind, DocumentPage
 from documents.queries import user_can
 
 DELEGATE = "thanhvien01"
@@ -75,6 +75,8 @@ def _annotations(version, meeting_id: int) -> list[tuple[str, dict]]:
                     },
                 )
             )
+    line = _line_quads(version, 2, 8) or [[0.12, 0.33, 0.62, 0.35]]
+    x0, _y0, x1, y1 = line[0]
     out += [
         (
             "ink-2",
@@ -82,7 +84,10 @@ def _annotations(version, meeting_id: int) -> list[tuple[str, dict]]:
                 "page": 2,
                 "kind": AnnotationKind.INK,
                 "color": "#d0201a",
-                "geometry": {"strokes": [_wave(0.12, 0.62, 0.36)], "width": 0.004},
+                "geometry": {
+                    "strokes": [_wave(x0, x1, min(0.99, y1 + 0.004))],
+                    "width": 0.003,
+                },
             },
         ),
         (
@@ -151,10 +156,15 @@ def seed(bodies: dict, *, stdout) -> None:
             groups=[meeting.participants_group],
             perms=("view_document", "annotate_document"),
         )
+    wanted = {
+        uuid.uuid5(NAMESPACE, f"{document.pk}:{version.number}:{name}"): data
+        for name, data in _annotations(version, meeting.pk)
+    }
+    there = set(Annotation.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     changed = 0
-    for name, data in _annotations(version, meeting.pk):
-        pk = uuid.uuid5(NAMESPACE, f"{document.pk}:{version.number}:{name}")
-        _row, did = ann.save_annotation(delegate, version, pk, {**data, "rev": 1})
-        changed += did
+    for pk, data in wanted.items():
+        if pk not in there:
+            _row, did = ann.save_annotation(delegate, version, pk, {**data, "rev": 1})
+            changed += did
     if changed:
         stdout.write(f"  Ghi chú: {changed} ghi chú của {delegate} trên “{DOCUMENT}”")
