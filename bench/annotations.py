@@ -27,6 +27,7 @@ import json
 import logging
 import random
 import statistics
+import traceback
 import uuid
 from http.cookies import SimpleCookie
 
@@ -303,22 +304,31 @@ CHROMIUM_ARGS = [
 
 
 def _one_load(browser, url: str, cookies: list[dict]) -> dict:
+    """One cold load; ``{"timeout": ...}`` when the page never got drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(
         viewport={"width": 1280, "height": 800},
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
     )
+    errors: list[str] = []
     try:
         context.add_cookies(cookies)
         context.add_init_script(PAINT_PROBE)
         page = context.new_page()
-        page.goto(url, wait_until="commit", timeout=60_000)
-        page.wait_for_function(
-            "() => window.__nghisuBench && window.__nghisuBench.image !== undefined"
-            " && window.__nghisuBench.drawn !== undefined",
-            timeout=60_000,
-            polling=50,
-        )
+        page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
+        try:
+            page.goto(url, wait_until="commit", timeout=60_000)
+            page.wait_for_function(
+                "() => window.__nghisuBench && window.__nghisuBench.image !== undefined"
+                " && window.__nghisuBench.drawn !== undefined",
+                timeout=60_000,
+                polling=50,
+            )
+        except PlaywrightTimeout:
+            state = page.evaluate("() => window.__nghisuBench || null")
+            return {"timeout": f"{url}: probe {state}, page errors {errors[:2]}"}
         out = page.evaluate(
             """() => {
               const nav = performance.getEntriesByType("navigation")[0];
@@ -335,7 +345,11 @@ def _one_load(browser, url: str, cookies: list[dict]) -> dict:
     return out
 
 
-def _summary(loads: list[dict]) -> dict:
+def _summary(all_loads: list[dict]) -> dict:
+    loads = [x for x in all_loads if "timeout" not in x]
+    timeouts = [x["timeout"] for x in all_loads if "timeout" in x]
+    if not loads:
+        return {"median_ms": None, "max_ms": None, "drawn": [], "timeouts": timeouts}
     totals = [x["total"] for x in loads]
     return {
         "median_ms": round(statistics.median(totals), 1),
@@ -349,6 +363,7 @@ def _summary(loads: list[dict]) -> dict:
         "drawn": sorted({x["count"] for x in loads}),
         "image_width": sorted({x["imageWidth"] for x in loads}),
         "samples_ms": [round(t, 1) for t in totals],
+        "timeouts": timeouts,
     }
 
 
@@ -411,6 +426,124 @@ def _integrity(row: dict, label: str) -> list[str]:
     return reasons
 
 
+def _guarded(name: str, failed: list[str], fn, *args, **kwargs):
+    """Run one figure; a crash is noted as a failure and the others still run."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        logger.error("annotations: %s crashed:\n%s", name, traceback.format_exc())
+        failed.append(f"{name} crashed: {type(exc).__name__}: {exc}"[:300])
+        return None
+
+
+def _ink_figures(stack, server, room: dict, doc: dict, cookies: dict) -> dict:
+    saver, receivers = room["members"][0], room["members"][1:]
+    logger.info(
+        "annotations: %d ink strokes of %d points to %d clients",
+        doc["strokes"],
+        STROKE_POINTS,
+        len(receivers),
+    )
+    ink = ink_stroke(
+        server,
+        cookies=cookies,
+        saver=saver,
+        receivers=receivers,
+        meeting=room["meeting"],
+        doc=doc,
+    )
+    frames = ink.pop("_frames")
+    logger.info("annotations: the same frames from baseline A")
+    base = start_python_server(
+        "baseline-a", ["-m", "bench.baseline_a", "{port}"], stack.env, stack.dir
+    )
+    stack.servers.append(base)
+    try:
+        a = measure.fanout(
+            system="baseline_a",
+            servers=[base],
+            ports=[base.port],
+            pids=[base.pid],
+            cookies=cookies,
+            chair_user=saver,
+            users=receivers,
+            meeting=room["meeting"],
+            commands=measure.baseline_commands(frames),
+            events=len(frames) or 1,
+            gap=STROKE_GAP,
+        )
+    finally:
+        base.stop()
+        stack.servers.remove(base)
+    a.pop("_frames")
+    for key in ("p50", "p99"):
+        ink[f"display_{key}_vs_a"] = _ratio(
+            ink["display"][f"{key}_ms"], a["latency"][f"{key}_ms"]
+        )
+    ink["baseline_a"] = {
+        "latency": a["latency"],
+        "all_received": a["all_received"],
+        "cpu_per_message_us": a["cpu_per_message_us"],
+        "frame_bytes_mean": a["frame_bytes_mean"],
+        "lost": a["lost"],
+        "duplicates": a["duplicates"],
+        "out_of_order": a["out_of_order"],
+        "connect_failures": a["connect_failures"],
+    }
+    return ink
+
+
+def _paint_figures(port: int, cookie: str, doc: dict, loads: int) -> dict:
+    logger.info(
+        "annotations: viewer with %d annotations on a page, %d cold loads",
+        doc["paint"],
+        loads,
+    )
+    return crowded_page(port, cookie, doc, loads)
+
+
+def _export_figures(stack, size: dict) -> dict:
+    logger.info(
+        "annotations: export of %d pages with %d annotations, ours and PyMuPDF",
+        size["ann_export_pages"],
+        size["ann_export_annotations"],
+    )
+    export = stack.run_module(
+        "bench.annotations_job",
+        {
+            "op": "export",
+            "pages": size["ann_export_pages"],
+            "annotations": size["ann_export_annotations"],
+            "repeats": size["ann_export_repeats"],
+        },
+    )
+    export["ratio"] = _ratio(export["export_s"], export["export_baseline_s"])
+    return export
+
+
+def _checks(row: dict, paint_count: int) -> list[str]:
+    failed = []
+    if row["ink"] is not None:
+        failed += _integrity(row["ink"], "ink")
+        failed += [
+            f"baseline A: {r}" for r in _integrity(row["ink"]["baseline_a"], "ink")
+        ]
+    paint = row["paint"]
+    if paint is not None:
+        for key, want in (("crowded", paint_count), ("empty", 0)):
+            failed += [f"{key} page not drawn: {t}" for t in paint[key]["timeouts"]]
+            if paint[key]["drawn"] not in ([], [want]):
+                failed.append(
+                    f"{key} page drew {paint[key]['drawn']} annotations, not {want}"
+                )
+    export = row["export"]
+    if export is not None and export["written"] != export["annotations"]:
+        failed.append(
+            f"export wrote {export['written']} of {export['annotations']} annotations"
+        )
+    return failed
+
+
 def run(ctx, size: dict) -> list[dict]:
     clients = size["ann_clients"]
     stack = Stack(ctx.templates, label="annotations")
@@ -443,103 +576,31 @@ def run(ctx, size: dict) -> list[dict]:
         doc.update(strokes=size["ann_strokes"], paint=size["ann_paint"])
         (server,) = stack.start_daphne(1)
         cookies = stack.login_all([saver, *receivers], port=server.port)
-        logger.info(
-            "annotations: %d ink strokes of %d points to %d clients",
-            size["ann_strokes"],
-            STROKE_POINTS,
-            clients,
+        ink = _guarded(
+            "ink stroke", failed, _ink_figures, stack, server, room, doc, cookies
         )
-        ink = ink_stroke(
-            server,
-            cookies=cookies,
-            saver=saver,
-            receivers=receivers,
-            meeting=room["meeting"],
-            doc=doc,
-        )
-        frames = ink.pop("_frames")
-        failed += _integrity(ink, "ink")
-
-        logger.info("annotations: the same frames from baseline A")
-        base = start_python_server(
-            "baseline-a", ["-m", "bench.baseline_a", "{port}"], stack.env, stack.dir
-        )
-        stack.servers.append(base)
-        a = measure.fanout(
-            system="baseline_a",
-            servers=[base],
-            ports=[base.port],
-            pids=[base.pid],
-            cookies=cookies,
-            chair_user=saver,
-            users=receivers,
-            meeting=room["meeting"],
-            commands=measure.baseline_commands(frames),
-            events=len(frames) or 1,
-            gap=STROKE_GAP,
-        )
-        a.pop("_frames")
-        failed += [f"baseline A: {r}" for r in _integrity(a, "ink")]
-        base.stop()
-        stack.servers.remove(base)
-
-        logger.info(
-            "annotations: viewer with %d annotations on a page, %d cold loads",
-            size["ann_paint"],
+        paint = _guarded(
+            "viewer paint",
+            failed,
+            _paint_figures,
+            server.port,
+            cookies[saver],
+            doc,
             size["ann_paint_loads"],
         )
-        paint = crowded_page(server.port, cookies[saver], doc, size["ann_paint_loads"])
-        if paint["crowded"]["drawn"] != [size["ann_paint"]]:
-            failed.append(
-                f"crowded page drew {paint['crowded']['drawn']} annotations, "
-                f"expected {size['ann_paint']}"
-            )
-        if paint["empty"]["drawn"] != [0]:
-            failed.append(f"empty page drew {paint['empty']['drawn']} annotations")
         stack.stop_servers()
-
-        logger.info(
-            "annotations: export of %d pages with %d annotations, ours and PyMuPDF",
-            size["ann_export_pages"],
-            size["ann_export_annotations"],
-        )
-        export = stack.run_module(
-            "bench.annotations_job",
-            {
-                "op": "export",
-                "pages": size["ann_export_pages"],
-                "annotations": size["ann_export_annotations"],
-                "repeats": size["ann_export_repeats"],
-            },
-        )
-        if export["written"] != export["annotations"]:
-            failed.append(
-                f"export wrote {export['written']} of {export['annotations']} "
-                "annotations"
-            )
+        export = _guarded("export", failed, _export_figures, stack, size)
     finally:
         stack.close(keep=ctx.keep)
-    export["ratio"] = _ratio(export["export_s"], export["export_baseline_s"])
-    baseline = {
-        "latency": a["latency"],
-        "all_received": a["all_received"],
-        "cpu_per_message_us": a["cpu_per_message_us"],
-        "frame_bytes_mean": a["frame_bytes_mean"],
-        "lost": a["lost"],
-    }
-    for key in ("p50", "p99"):
-        ink[f"display_{key}_vs_a"] = _ratio(
-            ink["display"][f"{key}_ms"], a["latency"][f"{key}_ms"]
-        )
     row = {
         "bench": "annotations",
         "system": "nghisu",
         "clients": clients,
         "ink": ink,
-        "ink_baseline_a": baseline,
         "paint": paint,
         "export": export,
     }
+    failed += _checks(row, size["ann_paint"])
     if failed:
         row["failed"] = failed
     return [row]

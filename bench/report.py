@@ -154,7 +154,7 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
                         cached["p50_ms"] < 15,
                     )
                 )
-        elif r["bench"] == "annotations" and r.get("export", {}).get("ratio"):
+        elif r["bench"] == "annotations" and (r.get("export") or {}).get("ratio"):
             e = r["export"]
             out.append(
                 (
@@ -168,33 +168,43 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
 
 
 def _annotation_lines(r: dict) -> list[str]:
-    ink, base, paint, e = r["ink"], r["ink_baseline_a"], r["paint"], r["export"]
-    lost = ink["lost"] + ink["duplicates"] + ink["out_of_order"]
-    return [
-        f"6. Annotations: ink stroke of {ink['points']} points saved over HTTP, "
-        f"{ink['strokes']} strokes, {ink['clients']} clients in the room "
-        f"({ink['event']})",
-        f"   save response p50 {_f(ink['save']['p50_ms'])} ms, p99 "
-        f"{_f(ink['save']['p99_ms'])} ms; save → event p50 "
-        f"{_f(ink['receipt']['p50_ms'])} ms, p99 {_f(ink['receipt']['p99_ms'])} ms; "
-        f"save → drawable p50 {_f(ink['display']['p50_ms'])} ms, p99 "
-        f"{_f(ink['display']['p99_ms'])} ms, max {_f(ink['display']['max_ms'])} ms; "
-        f"{lost} lost/duplicated",
-        f"   the {base['frame_bytes_mean']} B frame from A (bare websockets): p50 "
-        f"{_f(base['latency']['p50_ms'])} ms, p99 {_f(base['latency']['p99_ms'])} ms"
-        f" → ours/A {_x(ink.get('display_p50_vs_a'))} (p50), "
-        f"{_x(ink.get('display_p99_vs_a'))} (p99)",
-        f"   viewer, {paint['annotations']} annotations on the page, "
-        f"{paint['loads']} cold loads: first paint median "
-        f"{_f(paint['crowded']['median_ms'])} ms (max "
-        f"{_f(paint['crowded']['max_ms'])}) vs empty page "
-        f"{_f(paint['empty']['median_ms'])} ms (max {_f(paint['empty']['max_ms'])})"
-        f" = {_x(paint.get('ratio'))}",
-        f"   export {e['pages']} pages, {e['annotations']} annotations: "
-        f"{_f(e['export_s'], ' s', 2)} vs plain PyMuPDF "
-        f"{_f(e['export_baseline_s'], ' s', 2)} = {_x(e.get('ratio'))} (read "
-        f"{_f(e.get('read_s'), ' s', 2)}, build {_f(e.get('build_s'), ' s', 2)})",
-    ]
+    ink, paint, e = r.get("ink"), r.get("paint"), r.get("export")
+    lines = ["6. Annotations"]
+    if ink:
+        base = ink["baseline_a"]
+        lost = ink["lost"] + ink["duplicates"] + ink["out_of_order"]
+        lines += [
+            f"   ink stroke of {ink['points']} points saved over HTTP, "
+            f"{ink['strokes']} strokes, {ink['clients']} clients in the room "
+            f"({ink['event']})",
+            f"   save response p50 {_f(ink['save']['p50_ms'])} ms, p99 "
+            f"{_f(ink['save']['p99_ms'])} ms; save → event p50 "
+            f"{_f(ink['receipt']['p50_ms'])} ms, p99 "
+            f"{_f(ink['receipt']['p99_ms'])} ms; save → drawable p50 "
+            f"{_f(ink['display']['p50_ms'])} ms, p99 {_f(ink['display']['p99_ms'])} "
+            f"ms, max {_f(ink['display']['max_ms'])} ms; {lost} lost/duplicated",
+            f"   the {base['frame_bytes_mean']} B frame from A (bare websockets): p50 "
+            f"{_f(base['latency']['p50_ms'])} ms, p99 "
+            f"{_f(base['latency']['p99_ms'])} ms → ours/A "
+            f"{_x(ink.get('display_p50_vs_a'))} (p50), "
+            f"{_x(ink.get('display_p99_vs_a'))} (p99)",
+        ]
+    if paint:
+        c, z = paint["crowded"], paint["empty"]
+        lines.append(
+            f"   viewer, {paint['annotations']} annotations on the page, "
+            f"{paint['loads']} cold loads: first paint median {_f(c['median_ms'])} "
+            f"ms (max {_f(c['max_ms'])}) vs empty page {_f(z['median_ms'])} ms "
+            f"(max {_f(z['max_ms'])}) = {_x(paint.get('ratio'))}"
+        )
+    if e:
+        lines.append(
+            f"   export {e['pages']} pages, {e['annotations']} annotations: "
+            f"{_f(e['export_s'], ' s', 2)} vs plain PyMuPDF "
+            f"{_f(e['export_baseline_s'], ' s', 2)} = {_x(e.get('ratio'))} (read "
+            f"{_f(e.get('read_s'), ' s', 2)}, build {_f(e.get('build_s'), ' s', 2)})"
+        )
+    return lines
 
 
 def table(run: dict) -> str:

@@ -80,8 +80,8 @@ def test_tiny_annotation_figures_measure_all_three_and_lose_no_stroke(tmp_path):
     assert ink["lost"] == ink["duplicates"] == ink["not_displayed"] == 0
     assert ink["save"]["p50_ms"] > 0
     assert ink["display"]["p50_ms"] >= ink["receipt"]["p50_ms"] > 0
-    assert row["ink_baseline_a"]["latency"]["n"] == 15
-    assert row["ink_baseline_a"]["frame_bytes_mean"] > 500 * 12  # 500 points
+    assert ink["baseline_a"]["latency"]["n"] == 15
+    assert ink["baseline_a"]["frame_bytes_mean"] > 500 * 12  # 500 points
     paint = row["paint"]
     assert paint["crowded"]["drawn"] == [20] and paint["empty"]["drawn"] == [0]
     assert paint["crowded"]["median_ms"] > 0 and paint["ratio"] is not None
@@ -149,3 +149,29 @@ def test_proc_readings_of_this_process():
     assert rss_bytes(__import__("os").getpid()) > 1_000_000
     assert now_ns() < now_ns()
     assert percentile([3, 1, 2], 50) == 2 and percentile([], 99) is None
+
+
+def test_annotation_failures_are_reported_and_a_crashed_part_leaves_the_rest():
+    from bench import annotations
+
+    ink = {
+        "lost": 3,
+        "not_displayed": 3,
+        "duplicates": 0,
+        "problems": [],
+        "baseline_a": {"lost": 0},
+    }
+    paint = {
+        "crowded": {"drawn": [199], "timeouts": []},
+        "empty": {"drawn": [], "timeouts": ["/documents/1/versions/1/?page=3"]},
+    }
+    row = {"ink": ink, "paint": paint, "export": None}
+    reasons = annotations._checks(row, 200)
+    assert "ink: 3 lost" in reasons and "ink: 3 not displayed" in reasons
+    assert any(r.startswith("crowded page drew [199]") for r in reasons)
+    assert any(r.startswith("empty page not drawn") for r in reasons)
+    failed: list[str] = []
+    assert annotations._guarded("export", failed, lambda: 1 / 0) is None
+    assert failed == ["export crashed: ZeroDivisionError: division by zero"]
+    lines = report._annotation_lines({"ink": None, "paint": None, "export": None})
+    assert lines == ["6. Annotations"]
