@@ -49,18 +49,30 @@ def dumps(data: Any) -> str:
     )
 
 
-def next_seq(meeting_id: int) -> int:
-    """Take the room's next sequence number (locks its row until commit)."""
+def next_seq(meeting_id: int, changes: dict[str, Any] | None = None) -> int:
+    """Take the room's next sequence number (locks its row until commit).
+
+    ``changes``: other columns of the room's state row to set in the same
+    ``UPDATE … RETURNING`` (field attribute names, e.g. ``document_id``), so
+    an action that changes what is presented pays one statement, not two.
+    """
     from meetings.room_models import RoomState
 
-    table = connection.ops.quote_name(RoomState._meta.db_table)
+    qn = connection.ops.quote_name
+    table = qn(RoomState._meta.db_table)
+    fields = {f.attname: f for f in RoomState._meta.concrete_fields}
+    sets, params = ["seq = seq + 1"], []
+    for name, value in (changes or {}).items():
+        field = fields[name]
+        sets.append(f"{qn(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = (
+        f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608
+        "WHERE meeting_id = %s RETURNING seq"
+    )
     with connection.cursor() as cursor:
         for _attempt in range(2):
-            cursor.execute(
-                f"UPDATE {table} SET seq = seq + 1 WHERE meeting_id = %s "  # noqa: S608
-                "RETURNING seq",
-                [meeting_id],
-            )
+            cursor.execute(sql, [*params, meeting_id])
             row = cursor.fetchone()
             if row is not None:
                 return int(row[0])
@@ -85,14 +97,17 @@ def _send(message: dict[str, Any]) -> None:
     transport.send(message)
 
 
-def publish(meeting_id: int, event: dict[str, Any]) -> int:
+def publish(
+    meeting_id: int, event: dict[str, Any], *, room: dict[str, Any] | None = None
+) -> int:
     """Send ``event`` to the meeting's room once the current transaction commits.
 
     Call it inside the action's transaction. Adds ``seq`` to the event and
-    returns it. The frame is serialised here, once for every socket.
+    returns it. The frame is serialised here, once for every socket. ``room``:
+    columns of the room's state row to change with the seq (:func:`next_seq`).
     """
-    with transaction.atomic():
-        seq = next_seq(meeting_id)
+    with transaction.atomic(savepoint=False):
+        seq = next_seq(meeting_id, room)
     frame = dumps({**event, "seq": seq})
     message = {"k": "room", "m": meeting_id, "s": seq, "f": frame}
     transaction.on_commit(lambda: _send(message))

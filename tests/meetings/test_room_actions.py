@@ -212,3 +212,73 @@ def test_the_room_state_costs_the_same_queries_for_a_bigger_room(
         actions.add_item(cast.secretary, room.meeting, title=f"Nội dung {n}")
     with django_assert_max_num_queries(len(small.captured_queries)):
         room_actions.room_state(cast.chair, seat)
+
+
+def test_a_users_rights_on_a_meeting_cost_one_query(cast, django_assert_num_queries):
+    from meetings import queries
+
+    room = build_room(cast)
+    for user, manage, preside, role in [
+        (cast.chair, True, True, "chair"),
+        (cast.secretary, True, False, "secretary"),
+        (cast.delegate, False, False, "delegate"),
+        (room.guest, False, False, "guest"),
+        (cast.outsider, False, False, None),
+    ]:
+        with django_assert_num_queries(1):
+            viewer = queries.viewer_for(user, room.meeting)
+        assert (viewer.manage, viewer.preside) == (manage, preside), user
+        assert (viewer.participant.role if viewer.participant else None) == role
+        if viewer.participant is not None:
+            with django_assert_num_queries(0):
+                assert viewer.participant.user.pk == user.pk
+
+
+def test_agenda_moves_and_page_turns_cost_a_fixed_number_of_statements(
+    cast, presented, django_assert_num_queries
+):
+    """What a chair's command costs through ``run_once``, as the socket runs it:
+    the stored-answer lookup, two savepoints, the action, the stored answer."""
+    from accounts.models import AuditEvent
+    from meetings import room as room_actions
+    from meetings.events import current_seq
+    from meetings.models import RoomState
+
+    room, document = presented
+    m = room.meeting.pk
+    seq = current_seq(m)
+    # lock with the room state, rights, the document, the room row with the seq
+    with django_assert_num_queries(6 + 4):
+        room_actions.run_once(
+            m,
+            cast.chair.pk,
+            "p1",
+            room_actions.check_present_page,
+            cast.chair,
+            m,
+            {"document": document.pk, "page": 2},
+        )
+    state = RoomState.objects.get(pk=m)
+    assert (state.seq, state.document_id, state.page) == (seq + 1, document.pk, 2)
+    assert state.presented_by_id == cast.chair.pk and state.presented_at
+    audits = AuditEvent.objects.filter(action="room.agenda_goto").count()
+    # lock, rights, items, items, meeting, audit, room row with the seq
+    with django_assert_num_queries(6 + 7):
+        room_actions.run_once(
+            m,
+            cast.chair.pk,
+            "g1",
+            room_actions.check_goto,
+            cast.chair,
+            m,
+            {"direction": "next"},
+        )
+    state.refresh_from_db()
+    assert state.seq == seq + 2 and state.document_id is None and state.page == 0
+    assert AuditEvent.objects.filter(action="room.agenda_goto").count() == audits + 1
+    room.meeting.refresh_from_db()
+    first, second = (i.__class__.objects.get(pk=i.pk) for i in room.items)
+    assert room.meeting.current_item_id == second.pk
+    assert first.status == "done" and first.ended_at is not None
+    assert second.status == "in_progress" and second.started_at is not None
+    assert second.ended_at is None

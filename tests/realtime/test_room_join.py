@@ -44,7 +44,23 @@ def test_concurrent_joins_wait_for_one_build_of_the_shared_state(cast, room):
     assert len({seq for seq, _frame in frames}) == 1
 
 
-async def test_sockets_joining_together_are_recorded_present_in_few_batches(cast, room):
+async def _presence_rows(meeting, expected: int) -> int:
+    """The room's presence rows, once they reach ``expected`` (or after 10 s):
+    a socket gets its room.state before its presence is written."""
+    import asyncio
+
+    from meetings.models import RoomPresence
+    from tests.realtime.rooms import db
+
+    for _attempt in range(200):
+        rows = await db(lambda: RoomPresence.objects.filter(meeting=meeting).count())
+        if rows == expected:
+            break
+        await asyncio.sleep(0.05)
+    return rows
+
+
+async def test_sockets_joining_together_are_all_recorded_and_shown_present(cast, room):
     import asyncio
 
     from meetings.models import RoomPresence
@@ -53,8 +69,7 @@ async def test_sockets_joining_together_are_recorded_present_in_few_batches(cast
     chair = await join(room.meeting.pk, cast.chair)
     users = [cast.delegate, cast.delegate2, room.guest, cast.secretary] * 3
     tablets = await asyncio.gather(*(join(room.meeting.pk, u) for u in users))
-    rows = await db(lambda: RoomPresence.objects.filter(meeting=room.meeting).count())
-    assert rows == len(users) + 1
+    assert await _presence_rows(room.meeting, len(users) + 1) == len(users) + 1
     presence = await chair.until("presence")
     while len(presence["present"]) < 5:
         presence = await chair.until("presence")
@@ -62,9 +77,9 @@ async def test_sockets_joining_together_are_recorded_present_in_few_batches(cast
         {u.pk for u in users} | {cast.chair.pk}
     )
     await asyncio.gather(*(t.close() for t in tablets))
-    rows = await db(lambda: RoomPresence.objects.filter(meeting=room.meeting).count())
-    assert rows == 1
+    assert await _presence_rows(room.meeting, 1) == 1
     await chair.close()
+    assert await _presence_rows(room.meeting, 0) == 0
     assert await db(lambda: RoomPresence.objects.count()) == 0
 
 
