@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -241,6 +242,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     closing = False
     backlog: list[tuple[int | None, dict[str, str]]] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Dispatch as Channels does, without its ``close_old_connections`` hop.
+
+        Channels sends every message of every socket through its single sync
+        thread first, to close that thread's stale database connections. This
+        consumer never uses that thread's connection (its database work runs
+        in :mod:`realtime.dbpool`, whose threads look after their own), and in
+        a vote storm that one thread is the queue every ballot waits in.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.closing = False
