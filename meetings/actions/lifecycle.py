@@ -272,14 +272,21 @@ def agenda_documents(meeting: Meeting):
     )
 
 
+#: What a meeting's participants may do with its agenda documents: read them
+#: and write their own notes on them (private unless they share them). Not
+#: download: the original stays with those granted it by name or body.
+AGENDA_DOCUMENT_PERMS = ("view_document", "annotate_document")
+
+
 def grant_agenda_documents(actor: User, meeting: Meeting, documents: list) -> None:
-    """Give the participants group view on ``documents`` and pre-render them."""
+    """Give the participants group view and annotate on ``documents`` and
+    pre-render them."""
     from documents import actions as document_actions
 
     if not documents:
         return
     document_actions.grant_to_group_bulk(
-        actor, documents, group=meeting.participants_group
+        actor, documents, group=meeting.participants_group, perms=AGENDA_DOCUMENT_PERMS
     )
     document_actions.prerender(
         [d.latest_version for d in documents if d.latest_version is not None]
@@ -290,7 +297,7 @@ def publish_meeting(actor: User, meeting: Meeting) -> Meeting:
     """Publish a draft: participants see it, get invitations and its documents.
 
     Refused without agenda items or participants. Locks the meeting; grants the
-    participants group view on every attached document (one bulk insert),
+    participants group view and annotate on every attached document (one bulk insert),
     queues pre-rendering, notifies every participant, audits
     ``meeting.publish`` and publishes ``meeting.status``.
     """

@@ -278,6 +278,14 @@ def test_attached_documents_are_granted_on_publish_and_at_once_after(
     with django_capture_on_commit_callbacks(execute=True):
         actions.publish_meeting(cast.secretary, draft)
     assert document_queries.access_document(cast.delegate, doc.pk) == doc
+    # Participants may write their notes on it, not download the original.
+    assert document_queries.access_document(
+        cast.delegate, doc.pk, perm="annotate_document"
+    )
+    with pytest.raises(NotFound):
+        document_queries.access_document(
+            cast.delegate, doc.pk, perm="download_document"
+        )
     with pytest.raises(NotFound):
         document_queries.access_document(cast.outsider, doc.pk)
     later = make_document(cast.secretary, body=cast.hdnd, title="Báo cáo thẩm tra")
