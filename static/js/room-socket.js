@@ -96,7 +96,13 @@ export class RoomSocket extends EventTarget {
 
   reconnectNow() {
     if (this.stopped) return;
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      // The link came back before the socket noticed it was gone: say so, and
+      // check with a fresh room.state that nothing was missed meanwhile.
+      this.setStatus("open");
+      this.sync();
+      return;
+    }
     this.attempt = 0;
     this.connect();
   }

@@ -114,3 +114,23 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
     assert_no_horizontal_scroll(two)
     screenshot(two, "room-delegate-result")
     screenshot(chair, "room-chair-result")
+
+
+def test_a_tablet_that_loses_the_network_briefly_shows_it_and_recovers(
+    browser, new_context, server
+):
+    """Offline and back before the socket noticed: the status returns to
+    "open" (it stayed "offline" before) and the tablet resyncs, catching the
+    chair's move made while it was away."""
+    stack, base = server
+    meeting = stack.seed["meeting"]
+    chair = _enter(new_context(viewport=TABLET_LANDSCAPE), base, "chutoa", meeting)
+    context = new_context(viewport=TABLET_PORTRAIT)
+    tablet = _enter(context, base, "daibieu01", meeting)
+    context.set_offline(True)
+    tablet.wait_for_selector('[data-conn][data-state="offline"]')
+    chair.click('[data-cmd="next"]')
+    chair.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
+    context.set_offline(False)
+    tablet.wait_for_selector('[data-conn][data-state="open"]')
+    tablet.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
