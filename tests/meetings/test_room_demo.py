@@ -8,13 +8,14 @@ import io
 from django.utils import timezone
 
 
-def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast):
+def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast, make_document):
     from accounts import actions as account_actions
     from accounts.models import Position
     from meetings import actions
     from meetings.demo import RUNNING
     from meetings.models import MeetingKind, Vote
     from meetings.room_demo import demo
+    from meetings.room_models import RoomState
 
     office = account_actions.create_user(
         "vanphong", full_name="Văn phòng", password=None
@@ -36,7 +37,10 @@ def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast):
         place="Phòng họp số 1",
     )
     for title in ("Kế hoạch triển khai chuyển đổi số năm 2026", "Các vấn đề phát sinh"):
-        actions.add_item(office, meeting, title=title)
+        item = actions.add_item(office, meeting, title=title)
+        if title.startswith("Kế hoạch"):
+            plan = make_document(office, body=cast.ubnd, title=title, pages=2)
+            actions.attach_documents(office, item, [plan])
     actions.invite_members(office, meeting)
     actions.publish_meeting(office, meeting)
     actions.start_meeting(cast.ubnd_chair, meeting)
@@ -49,3 +53,8 @@ def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast):
         ("secret", "draft"),
     ]
     assert all(v.item_id is not None for v in votes)
+    # The plan's item is current and its page 1 is on every screen.
+    state = RoomState.objects.get(meeting=meeting)
+    assert (state.document_id, state.page) == (plan.pk, 1)
+    meeting.refresh_from_db()
+    assert meeting.current_item.title.startswith("Kế hoạch")
