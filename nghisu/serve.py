@@ -32,6 +32,8 @@ SERVERS = ("daphne", "uvicorn")
 MAX_FRAME_BYTES = 128 * 1024
 PING_INTERVAL = 20
 PING_TIMEOUT = 30
+#: Connections waiting to be accepted (the kernel caps it at net.core.somaxconn).
+LISTEN_BACKLOG = 2048
 
 
 def command(
@@ -48,10 +50,11 @@ def command(
             python,
             "-m",
             "daphne",
-            "-b",
-            host,
-            "-p",
-            str(port),
+            # Twisted listens with a queue of 50 by default: when hundreds of
+            # tablets reconnect at once the rest are dropped and retry their
+            # SYN 1, 3, 7 s later.
+            "-e",
+            f"tcp:port={port}:interface={host}:backlog={LISTEN_BACKLOG}",
             # A day: a session lasts hours; tablets reconnect anyway.
             "--websocket_timeout",
             "86400",
@@ -75,6 +78,8 @@ def command(
             host,
             "--port",
             str(port),
+            "--backlog",
+            str(LISTEN_BACKLOG),
             "--ws",
             "websockets-sansio",
             "--ws-max-size",

@@ -26,7 +26,9 @@ def test_daphne_and_uvicorn_get_the_same_limits():
     assert _option(daphne, "--ping-timeout") == _option(uvicorn, "--ws-ping-timeout")
     assert _option(uvicorn, "--ws-per-message-deflate") == "false"
     assert "--no-proxy-headers" in uvicorn
-    assert _option(daphne, "-p") == _option(uvicorn, "--port") == "8001"
+    assert _option(daphne, "-e") == "tcp:port=8001:interface=0.0.0.0:backlog=2048"
+    assert _option(uvicorn, "--port") == "8001"
+    assert _option(uvicorn, "--backlog") == "2048"  # 500 tablets reconnecting at once
 
 
 def test_an_unknown_server_is_refused_by_name():
