@@ -623,7 +623,8 @@ def _insert_casts(
         qn(c)
         for c in ("vote_id", "voter_id", "cast_at", "option", "receipt", "client_id")
     )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    stamp = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(stamp)
     params: list[Any] = []
     for cast, receipt in rows:
         params += [
@@ -651,6 +652,7 @@ def _insert_casts(
             pk=pk,
             vote=vote,
             voter_id=voter_id,
+            cast_at=stamp,
             option="" if vote.is_secret else cast.option,
             receipt="" if vote.is_secret else receipt,
             client_id=cast.client_id[:64],
