@@ -201,7 +201,8 @@ def _annotation_lines(r: dict) -> list[str]:
         lines.append(
             f"   export {e['pages']} pages, {e['annotations']} annotations: "
             f"{_f(e['export_s'], ' s', 2)} vs plain PyMuPDF "
-            f"{_f(e['export_baseline_s'], ' s', 2)} = {_x(e.get('ratio'))} (read "
+            f"{_f(e['export_baseline_s'], ' s', 2)} = {_x(e.get('ratio'))}, fastest "
+            f"runs {_x(e.get('ratio_of_minima'))} (read "
             f"{_f(e.get('read_s'), ' s', 2)}, build {_f(e.get('build_s'), ' s', 2)})"
         )
     return lines

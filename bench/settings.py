@@ -5,8 +5,8 @@
   so passwords are hashed with MD5 here (as the test settings do). Nothing
   measured afterwards touches a password.
 - Static files are served by WhiteNoise from the finders, without the
-  compressed manifest (which needs ``collectstatic`` first); no benchmark
-  fetches a static file.
+  compressed manifest (which needs ``collectstatic`` first); only the
+  annotation viewer benchmark fetches them (the viewer's scripts and styles).
 
 Everything else (DEBUG=0, channel layers, database, the room's hub) is the
 production configuration read from the environment by ``nghisu.settings``.
