@@ -437,6 +437,9 @@ def _shared_state(meeting: Meeting) -> _Shared:
         current = _shared_states.get(meeting.pk)
         if current is None or current.key[0] <= key[0]:
             _shared_states[meeting.pk] = entry
+        for other, old in list(_shared_states.items()):
+            if entry.built - old.built > ttl * 6:  # rooms nobody joins any more
+                del _shared_states[other]
     future.set_result(entry)
     return entry
 
