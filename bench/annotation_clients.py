@@ -3,11 +3,13 @@
 Each client holds a room socket (``websockets``) and a keep-alive HTTP
 connection with its own session, in worker processes of their own, as
 :mod:`bench.clients` does for the room benchmarks. On ``annotation.changed``
-a client notes the receipt; when the event is a hint without the annotation
-(the room event carries the id, page and ``rev`` only) it fetches the
-annotation through the permission-checked endpoint, as ``annotations.js``
-does, and notes when the answer arrived: that is when the tablet can draw it.
-Every socket checks its ``seq``: a gap, a duplicate or a frame out of order is
+a client notes the receipt: the event carries the annotation, sent without
+``seq`` to the sockets of its readers, so the tablet can draw it then (a
+stroke received twice is counted as a duplicate). An event that is only a
+hint (id, page and ``rev``; the protocol before the readers' frames) makes it
+fetch the annotation through the permission-checked endpoint, as
+``annotations.js`` did, and note when the answer arrived. Every socket checks
+the ``seq`` of room events: a gap, a duplicate or a frame out of order is
 counted, and so is a fetch not answered 200.
 
 Times are :func:`bench.proc.now_ns` (CLOCK_MONOTONIC, one clock for the
@@ -139,6 +141,15 @@ class Worker:
                 ns = now_ns()
                 message = json.loads(raw)
                 seq = message.get("seq")
+                if message.get("type") == "annotation.changed" and seq is None:
+                    # Sent with the annotation to its readers' sockets, no seq.
+                    pk = message["annotation"]["id"]
+                    if pk in t.received:
+                        t.duplicates += 1
+                        continue
+                    t.received[pk] = ns
+                    self._complete(t, pk)
+                    continue
                 if seq is None or message.get("type") == "room.state":
                     continue
                 if seq in t.seen:

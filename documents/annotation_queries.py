@@ -22,7 +22,7 @@ from documents.models import (
     DocumentVersion,
     VersionStatus,
 )
-from documents.queries import access_document, access_version
+from documents.queries import access_document, access_version, users_who_can
 from nghisu.errors import NotFound
 
 
@@ -89,9 +89,8 @@ def access_visible_annotation(
 ) -> Annotation:
     """Return a live annotation of ``version`` that ``user`` may read, else 404.
 
-    ``version`` must come from :func:`access_annotatable_version`. This is
-    what a client fetches when the room hints that a shared annotation
-    changed: someone outside its audience gets a 404 that reveals nothing.
+    ``version`` must come from :func:`access_annotatable_version`. Someone
+    outside its audience gets a 404 that reveals nothing.
     """
     pk = parse_id(annotation_id)
     found = visible_annotations(user, version).filter(pk=pk).first()
@@ -112,6 +111,22 @@ def access_own_annotation(
     if found is None:
         raise NotFound()
     return found
+
+
+def meeting_readers(document: Document, meeting_id: int, *, author_id: int) -> set[int]:
+    """Ids of who may read an annotation on ``document`` shared with the
+    meeting: its author and the meeting's participants, each of them only if
+    they can view the document (two queries). The audience of its room events.
+    """
+    from meetings.models import Participant
+
+    candidates = set(
+        Participant.objects.filter(meeting_id=meeting_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    candidates.add(author_id)
+    return users_who_can(document, "view_document", among=candidates)
 
 
 def count_on_page(user, version: DocumentVersion, page: int) -> int:

@@ -388,39 +388,59 @@ def _room_of(row: Annotation | None) -> int | None:
 
 
 def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
-    """Tell the meeting room that a shared annotation changed, after commit.
+    """Tell the readers of a shared annotation in its meeting's room that it
+    changed, after commit.
 
-    The room event is a hint without content: ``annotation.changed`` carries
-    the document, version, id, page and ``rev``, never the text, geometry or
-    author. A room holds people who are not the annotation's audience or
-    cannot view the document (the body's chairs and secretaries who do not
-    attend, participants whose grant was withdrawn), so each client fetches
-    the annotation through the permission-checked HTTP endpoint, which
-    answers 404 to them. When one stops being visible to a room (deleted,
-    made private or moved to another meeting) that room gets
-    ``annotation.removed`` with the id only. Private annotations never
-    produce an event.
+    A room holds people who may not read the annotation (the body's chairs and
+    secretaries who do not attend, participants whose grant on the document was
+    withdrawn), so nothing goes to the room as a whole: ``annotation.changed``
+    with the annotation itself goes only to the sockets, in that room, of its
+    readers (:func:`annotation_queries.meeting_readers`: the participants and
+    the author who can view the document), serialised once for the others and
+    once for the author (``mine``, ``sharedWith``). These frames are seq-less; a
+    tablet that reconnects reloads the annotations of the page it shows. When
+    one stops being visible to a room (deleted, made private or moved to another
+    meeting), that room's readers get ``annotation.removed`` with the id only.
+    Private annotations never produce an event.
     """
-    from meetings.events import publish
+    from meetings.events import publish_private
 
-    where = {"document": row.version.document_id, "version": row.version.number}
+    document = row.version.document
+    where = {"document": document.pk, "version": row.version.number}
     now = _room_of(row)
     if now is not None:
-        publish(
-            now,
-            {
-                "type": "annotation.changed",
-                **where,
-                "id": str(row.pk),
-                "page": row.page,
-                "rev": row.rev,
-            },
-        )
+        readers = aq.meeting_readers(document, now, author_id=row.author_id)
+        others = sorted(readers - {row.author_id})
+        if others:
+            publish_private(
+                now,
+                others,
+                {
+                    "type": "annotation.changed",
+                    **where,
+                    "annotation": aq.serialize(row, None),
+                },
+            )
+        if row.author_id in readers:  # the author's other tablets
+            publish_private(
+                now,
+                row.author_id,
+                {
+                    "type": "annotation.changed",
+                    **where,
+                    "annotation": aq.serialize(row, row.author),
+                },
+            )
     if before_meeting_id is not None and before_meeting_id != now:
-        publish(
-            before_meeting_id,
-            {"type": "annotation.removed", **where, "id": str(row.pk)},
+        readers = aq.meeting_readers(
+            document, before_meeting_id, author_id=row.author_id
         )
+        if readers:
+            publish_private(
+                before_meeting_id,
+                sorted(readers),
+                {"type": "annotation.removed", **where, "id": str(row.pk)},
+            )
 
 
 def _set_deleted(

@@ -128,9 +128,12 @@ _RESEAT = {"removed": 4403, "updated": 4000}
 
 
 def publish_private(
-    meeting_id: int | None, user_id: int, event: dict[str, Any]
+    meeting_id: int | None, user_id: int | list[int], event: dict[str, Any]
 ) -> None:
-    """Send ``event`` to ``user_id``'s own sockets (in one meeting, or all)."""
+    """Send ``event`` to the sockets of ``user_id`` (one id, or a list of ids:
+    serialised once for all of them) in one meeting, or in all, once the
+    current transaction commits. Seq-less: a socket that misses it (reconnecting)
+    reloads what it shows from the room's fresh state."""
     message = {"k": "private", "m": meeting_id, "u": user_id, "f": dumps(event)}
     transaction.on_commit(lambda: _send(message))
 

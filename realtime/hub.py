@@ -165,16 +165,15 @@ class Hub:
                 )
                 self._send(list(targets), None, message["f"])
         elif kind == "private":
-            user_id = message.get("u")
+            users = message.get("u")
+            users = users if isinstance(users, list) else [users]
             if meeting_id is None:
-                targets = [
-                    s
-                    for room in self.rooms.values()
-                    for s in room.by_user.get(user_id, ())
-                ]
+                rooms = list(self.rooms.values())
             else:
-                room = self.rooms.get(meeting_id)
-                targets = list(room.by_user.get(user_id, ())) if room else []
+                rooms = [self.rooms[meeting_id]] if meeting_id in self.rooms else []
+            targets = [
+                s for room in rooms for u in users for s in room.by_user.get(u, ())
+            ]
             self._send(targets, None, message["f"])
         elif kind == "kick":
             code = int(message.get("c", 4403))

@@ -11,10 +11,10 @@
 //
 // Sharing: new annotations are private unless the user picks a meeting that has
 // the document on its agenda; while such a meeting is in progress, the layer
-// listens to its room socket (room-socket.js) for "annotation.changed" and
-// "annotation.removed". Those carry no content (a room may hold people outside
-// an annotation's audience): "changed" names the id, page and rev, and the layer
-// fetches the annotation through the permission-checked endpoint.
+// listens to its room socket (room-socket.js) for "annotation.changed" (with the
+// annotation) and "annotation.removed" (the id). The server sends them only to the
+// sockets of the annotation's readers (a room may hold people outside its
+// audience), without seq; after a reconnect the layer reloads the shown page.
 //
 // Editing: the author taps a note or text box to change its text (or delete it)
 // and drags it to move it; an edit is a save with the next rev, undoable, queued
@@ -714,24 +714,30 @@ export class AnnotationLayer {
 
   listen(meetingId) {
     const socket = new RoomSocket(`/ws/meetings/${meetingId}/`).start();
-    socket.addEventListener("event", (e) => this.onRoomEvent(e.detail));
+    socket.addEventListener("signal", (e) => this.onRoomEvent(e.detail));
+    socket.addEventListener("state", () => this.onRoomEvent({ type: "room.state" }));
     this.sockets.push(socket);
   }
 
-  // Room events carry no content: fetch what changed through the checked endpoint.
+  // Annotation events of the room socket (seq-less, sent to this user's sockets
+  // only when they may read the annotation), and "room.state" after a (re)connect.
   onRoomEvent(event) {
     if (this.destroyed) return;
+    if (event.type === "room.state") {
+      // Events missed while disconnected are not replayed: reload the shown page.
+      if (this.loaded.size) {
+        this.loaded.clear();
+        this.showPage();
+      }
+      return;
+    }
     if (event.document !== this.config.documentId || event.version !== this.config.versionNumber) return;
     if (event.type === "annotation.changed") {
-      const local = this.items.get(event.id);
-      if (local && local.rev >= event.rev) return; // already shown (my own save, or seen)
-      if (local && local.page !== event.page) {
-        this.items.delete(event.id);
-        this.render();
-      }
-      if (event.page === this.viewer.page) this.fetchOne(event.id);
-      else this.loaded.delete(event.page); // fetched when that page is shown
-      return;
+      const a = event.annotation;
+      if (!a) return;
+      const local = this.items.get(a.id);
+      if (local && local.rev >= a.rev) return; // already shown (my own save, or seen)
+      this.items.set(a.id, a);
     } else if (event.type === "annotation.removed") {
       const local = this.items.get(event.id);
       if (!local || local.mine) return;
@@ -771,9 +777,15 @@ export class AnnotationLayer {
       const response = await fetch(`${this.config.listUrl}?page=${page}`, { credentials: "same-origin" });
       if (!response.ok) return;
       const data = await response.json();
+      const fresh = new Set();
       for (const a of data.annotations) {
+        fresh.add(a.id);
         const local = this.items.get(a.id);
         if (!local || local.rev < a.rev) this.items.set(a.id, a);
+      }
+      // Others' annotations removed (or no longer shared) since this page was loaded.
+      for (const [id, item] of this.items) {
+        if (item.page === page && !item.mine && !fresh.has(id)) this.items.delete(id);
       }
       this.loaded.add(page);
     } catch {

@@ -123,16 +123,13 @@ const apply = {
 };
 
 function onState(fresh) {
+  if (state) pageView.onRoomEvent({ type: "room.state" }); // reconnected: reload notes
   state = fresh;
   clockOffset = Date.parse(fresh.now) - Date.now();
   render();
 }
 
 function onEvent(event) {
-  if (event.type.startsWith("annotation.")) {
-    pageView.onRoomEvent(event); // the layer fetches what it may see
-    return;
-  }
   if (!state) return;
   const handler = apply[event.type];
   if (handler) handler(event);
@@ -141,6 +138,10 @@ function onEvent(event) {
 }
 
 function onSignal(signal) {
+  if (signal.type.startsWith("annotation.")) {
+    pageView.onRoomEvent(signal); // sent only to those who may read it
+    return;
+  }
   if (!state) return;
   if (signal.type === "vote.progress") {
     const v = vote(signal.vote);

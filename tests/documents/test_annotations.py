@@ -394,29 +394,43 @@ def test_shared_annotations_go_to_the_room_and_private_ones_never(
             ink(visibility="meeting", meeting=meeting.pk, text="nội dung chung"),
             pk,
         )
-    ((message, event),) = frames
-    assert message["k"] == "room" and message["m"] == meeting.pk
-    # A hint without content: clients fetch through the checked endpoint.
-    assert event == {
-        "type": "annotation.changed",
-        "document": doc.pk,
-        "version": 1,
-        "id": str(pk),
-        "page": 1,
-        "rev": 1,
-        "seq": event["seq"],
-    }
-    assert "nội dung chung" not in message["f"]
+    # Never to the room as a whole: to the sockets of its readers in the room,
+    # the others' copy and the author's own (for their other tablets).
+    (others, event), (author, own) = frames
+    readers = set(
+        meeting.participants.exclude(user=cast.delegate).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert readers and cast.delegate.pk not in readers
+    assert (others["k"], others["m"], set(others["u"])) == (
+        "private",
+        meeting.pk,
+        readers,
+    )
+    assert (author["k"], author["m"], author["u"]) == (
+        "private",
+        meeting.pk,
+        cast.delegate.pk,
+    )
+    assert event["type"] == own["type"] == "annotation.changed"
+    assert (event["document"], event["version"]) == (doc.pk, 1)
+    assert event["annotation"]["id"] == str(pk) and "seq" not in event
+    assert event["annotation"]["text"] == "nội dung chung"
+    assert event["annotation"]["mine"] is False and own["annotation"]["mine"] is True
+    assert "sharedWith" not in event["annotation"]
     frames.clear()
     with django_capture_on_commit_callbacks(execute=True):
         save(cast.delegate, doc, ink(rev=2, text="giờ là riêng tư"), pk)
     ((message, event),) = frames
+    assert message["k"] == "private" and set(message["u"]) == readers | {
+        cast.delegate.pk
+    }
     assert event == {
         "type": "annotation.removed",
         "document": doc.pk,
         "version": 1,
         "id": str(pk),
-        "seq": event["seq"],
     }
     assert "riêng tư" not in message["f"]
 
@@ -468,7 +482,8 @@ def test_annotations_carry_to_a_new_version_where_the_page_text_is_unchanged(
     # Page 1 is unchanged; page 2 changed its text; page 3 is gone.
     assert [(a.page, a.geometry) for a in carried] == [(1, on_one.geometry)]
     assert carried[0].visibility == "meeting" and carried[0].author == cast.delegate
-    assert [event["type"] for _m, event in frames] == ["annotation.changed"]
+    assert {event["type"] for _m, event in frames} == {"annotation.changed"}
+    assert {m["k"] for m, _event in frames} == {"private"}
     again = ann.carry_annotations(cast.delegate, old, new)
     assert again == [] and Annotation.objects.filter(version=new).count() == 1
     assert Annotation.objects.filter(version=old).count() == 4

@@ -1,5 +1,5 @@
 # ruff: noqa: F811 (pytest fixtures imported from test_annotations)
-"""Shared annotations in the live room: content-free hints, who may fetch them,
+"""Shared annotations in the live room: who receives them, who may fetch them,
 the room's layer config, and edits over HTTP."""
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def guest(cast, doc, meeting):
 def test_a_room_member_who_cannot_view_the_document_gets_no_annotation_content(
     client, cast, doc, meeting, guest, frames, django_capture_on_commit_callbacks
 ):
-    """The room event is the only thing every socket of the room receives; it
-    carries no text, geometry or author, and the endpoint the client then
-    asks answers 404 to the guest and the content to a delegate."""
+    """The annotation goes only to the sockets of its readers: a delegate gets
+    it, the guest in the same room gets no frame at all, and every endpoint
+    answers him 404."""
     pk = uuid.uuid4()
     secret = "Đề nghị làm rõ nguồn thu từ đất"
     with django_capture_on_commit_callbacks(execute=True):
@@ -64,13 +64,14 @@ def test_a_room_member_who_cannot_view_the_document_gets_no_annotation_content(
             note(secret, visibility="meeting", meeting=meeting.pk),
             pk,
         )
-    ((message, event),) = [f for f in frames if f[1]["type"] == "annotation.changed"]
-    assert message["k"] == "room" and message["m"] == meeting.pk
-    assert (
-        secret not in message["f"]
-        and cast.delegate.get_full_name() not in (message["f"])
-    )
-    assert set(event) == {"type", "document", "version", "id", "page", "rev", "seq"}
+    assert {m["k"] for m, _event in frames} == {"private"}
+    receivers = set()
+    for message, event in frames:
+        users = message["u"] if isinstance(message["u"], list) else [message["u"]]
+        receivers |= set(users)
+        assert event["annotation"]["text"] == secret
+    assert cast.delegate2.pk in receivers and cast.delegate.pk in receivers
+    assert guest.pk not in receivers
     client.force_login(guest)
     assert client.get(item_url(doc, pk)).status_code == 404
     list_url = reverse("documents:annotations", args=[doc.pk, 1])
@@ -86,13 +87,19 @@ def test_a_room_member_who_cannot_view_the_document_gets_no_annotation_content(
 
 
 def test_the_body_chair_outside_the_audience_cannot_fetch_a_shared_note(
-    client, cast, doc, meeting
+    client, cast, doc, meeting, frames, django_capture_on_commit_callbacks
 ):
     """Someone who views the document but is not a participant of the meeting
-    the note is shared with (the UBND chair, given view) gets a 404."""
+    the note is shared with (the UBND chair, given view) receives no frame and
+    gets a 404."""
     doc_actions.grant(cast.secretary, doc, users=[cast.ubnd_chair])
     pk = uuid.uuid4()
-    save(cast.delegate, doc, note(visibility="meeting", meeting=meeting.pk), pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        save(cast.delegate, doc, note(visibility="meeting", meeting=meeting.pk), pk)
+    assert frames and all(
+        cast.ubnd_chair.pk not in (m["u"] if isinstance(m["u"], list) else [m["u"]])
+        for m, _event in frames
+    )
     client.force_login(cast.ubnd_chair)
     assert client.get(item_url(doc, pk)).status_code == 404
     client.force_login(cast.chair)
@@ -114,7 +121,7 @@ def test_private_and_deleted_annotations_are_404_to_others(client, cast, doc):
     assert client.get(item_url(doc, other)).status_code == 404
 
 
-def test_an_edit_of_a_shared_note_hints_the_room_and_others_fetch_the_new_text(
+def test_an_edit_of_a_shared_note_reaches_the_others_with_the_new_text(
     client, cast, doc, meeting, frames, django_capture_on_commit_callbacks
 ):
     pk = uuid.uuid4()
@@ -129,8 +136,11 @@ def test_an_edit_of_a_shared_note_hints_the_room_and_others_fetch_the_new_text(
             note("Bản đã sửa", point=(0.3, 0.4), rev=2, **shared),
         )
     assert edited.status_code == 200 and edited.json()["changed"] is True
-    ((_message, event),) = frames
-    assert event["type"] == "annotation.changed" and event["rev"] == 2
+    (others, event), (_author, _own) = frames
+    assert cast.delegate2.pk in others["u"]
+    assert event["type"] == "annotation.changed"
+    assert event["annotation"]["rev"] == 2
+    assert event["annotation"]["text"] == "Bản đã sửa"
     client.force_login(cast.delegate2)
     body = client.get(item_url(doc, pk)).json()["annotation"]
     assert body["text"] == "Bản đã sửa" and body["geometry"] == {"point": [0.3, 0.4]}

@@ -89,6 +89,11 @@ async def test_signals_private_messages_and_kicks_reach_only_their_audience():
     assert chair.got == [(None, "presence")]
     assert phone.got == tablet.got == [(None, "mine")]
     assert other_room.got == []
+    # To several users at once, in one room: the same frame, once per socket.
+    hub.dispatch({"k": "private", "m": 1, "u": [1, 2, 7], "f": "readers"})
+    await asyncio.sleep(0)
+    assert chair.got[-1] == phone.got[-1] == tablet.got[-1] == (None, "readers")
+    assert len(phone.got) == 2 and other_room.got == []
     hub.dispatch({"k": "kick", "m": 1, "p": [12], "c": 4403})
     assert (phone.kicked, tablet.kicked, chair.kicked, other_room.kicked) == (
         4403,
