@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -576,35 +578,79 @@ def _rgb(color: str) -> list[float]:
     return [round(int(color[i : i + 2], 16) / 255, 4) for i in (1, 3, 5)]
 
 
-def export_payload(annotations: Sequence[Annotation]) -> list[dict[str, Any]]:
-    """What the PDF worker needs of each annotation (plain JSON)."""
+#: The columns an export reads; ``geometry_json`` is the stored JSON, as text.
+_EXPORT_COLUMNS = (
+    "id",
+    "rev",
+    "updated_at",
+    "page",
+    "kind",
+    "color",
+    "text",
+    "author__full_name",
+    "author__username",
+    "geometry_json",
+)
+
+
+def export_payload(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """What the PDF worker needs of each annotation, from ``_EXPORT_COLUMNS`` rows.
+
+    The geometry stays the JSON text the database holds (``geometry_json``):
+    :func:`documents.pdf.annotate_pdf` hands it to the worker as one binary
+    attachment that the worker parses, so no process walks ~200,000 ink points
+    more than once. ``rev`` and ``updated`` key the export cache.
+    """
     return [
         {
-            "id": str(a.pk),
-            "page": a.page,
-            "kind": a.kind,
-            "color": _rgb(a.color),
-            "text": a.text,
-            "author": a.author.get_full_name() or a.author.username,
-            "geometry": a.geometry,
+            "id": str(pk),
+            "rev": rev,
+            "updated": updated.isoformat(),
+            "page": page,
+            "kind": kind,
+            "color": _rgb(color),
+            "text": text,
+            "author": full_name or username,
+            "geometry_json": geometry,
         }
-        for a in annotations
+        for pk, rev, updated, page, kind, color, text, full_name, username, geometry in (
+            rows
+        )
     ]
 
 
 def export_payload_for(
     user, document: Document, version: DocumentVersion
 ) -> list[dict[str, Any]]:
-    """Check the export right and return the user's visible annotations as JSON.
+    """Check the export right and return the user's visible annotations.
 
     The user needs the download or the annotate right (else ActionError
-    ``forbidden``). Two queries for the annotations, one for the rights.
+    ``forbidden``). One query for the annotations (only the columns the PDF
+    needs, geometry as text), one for the rights.
     """
     from documents.queries import perms_for
 
     if not perms_for(user, document) & {"download_document", "annotate_document"}:
         raise ActionError(_("Bạn không có quyền tải tài liệu này."), code="forbidden")
-    return export_payload(list(aq.visible_annotations(user, version)))
+    rows = (
+        aq.visible_annotations(user, version)
+        .prefetch_related(None)
+        .annotate(geometry_json=Cast("geometry", output_field=TextField()))
+        .values_list(*_EXPORT_COLUMNS)
+    )
+    return export_payload(rows)
+
+
+def _export_key(payload: list[dict[str, Any]], watermark: list[str] | None) -> str:
+    """Name the export by what it shows, without reading the geometry.
+
+    An annotation's content changes only through a save, which moves its
+    ``rev`` and ``updated_at``; the author's name is part of the file too.
+    """
+    marks = [(a["id"], a["rev"], a["updated"], a["author"]) for a in payload]
+    return hashlib.sha256(
+        json.dumps([marks, watermark or []], ensure_ascii=False).encode()
+    ).hexdigest()[:32]
 
 
 def build_export(
@@ -616,15 +662,14 @@ def build_export(
 ) -> Path:
     """Write (or reuse) the annotated copy; no database access, safe off-thread.
 
-    Cached per user, content, watermark and annotation set; an older copy of the
-    same user and version is removed. Raises :class:`documents.pdf.PdfError`.
+    Cached per user, content, watermark and annotation set (ids, revisions and
+    authors: :func:`_export_key`); an older copy of the same user and version is
+    removed. Raises :class:`documents.pdf.PdfError`.
     """
     from documents import processing
 
     clean = processing.clean_copy(version)
-    key = hashlib.sha256(
-        json.dumps([payload, watermark or []], sort_keys=True).encode()
-    ).hexdigest()[:32]
+    key = _export_key(payload, watermark)
     out_dir = storage.render_dir(version.sha256, viewer_key=f"annotated-{user_id}")
     out = out_dir / f"annotated-{key}.pdf"
     if not out.exists():

@@ -20,6 +20,7 @@ Pre-rendering a version in chunks with progress, for example::
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -262,17 +263,32 @@ def annotate_pdf(
 
     Each annotation is ``{"id", "page", "kind", "color": [r, g, b] (0..1),
     "text", "author", "geometry"}`` with the geometry of
-    :class:`documents.models.Annotation` (fractions of the displayed page).
-    Kinds become Highlight, Ink, Text (sticky note) and FreeText annotations
-    that stay editable in PDF readers. With ``lines``, every page also gets the
-    watermark of :func:`watermark_pdf` (below the annotations). Return
-    ``{"page_count", "annotations"}``.
+    :class:`documents.models.Annotation` (fractions of the displayed page), or
+    with ``"geometry_json"`` instead: that geometry as JSON text (``str`` or
+    ``bytes``), as the database stores it. Kinds become Highlight, Ink, Text
+    (sticky note) and FreeText annotations that stay editable in PDF readers.
+    With ``lines``, every page also gets the watermark of :func:`watermark_pdf`
+    (below the annotations). Return ``{"page_count", "annotations"}``.
+
+    The geometries travel to the worker as one JSON array in a binary
+    attachment (the protocol's blob framing), never as nested JSON lists of the
+    message header, which both processes would walk point by point.
     """
+    items, parts = [], []
+    for item in annotations:
+        raw = item.get("geometry_json")
+        if raw is None:
+            raw = json.dumps(item["geometry"], separators=(",", ":"))
+        parts.append(raw.encode() if isinstance(raw, str) else bytes(raw))
+        items.append(
+            {k: v for k, v in item.items() if k not in ("geometry", "geometry_json")}
+        )
     return get_pool().call(
         "annotate_pdf",
         _path(path),
         _path(out_path),
-        annotations=list(annotations),
+        annotations=items,
+        geometries=b"[" + b",".join(parts) + b"]",
         lines=list(lines) if lines else None,
     )
 

@@ -10,6 +10,7 @@ the annotation id as its name, so readers show who wrote it and edit it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pymupdf
@@ -37,6 +38,15 @@ def _rect(convert, box) -> pymupdf.Rect:
     return pymupdf.Rect(a, b).normalize()
 
 
+def _strokes(page: pymupdf.Page, convert, strokes) -> list[list[tuple]]:
+    """Ink strokes in page points: plain arithmetic unless the page is rotated."""
+    if page.rotation:
+        return [[tuple(convert(x, y)) for x, y in s] for s in strokes]
+    r = page.rect
+    x0, y0, w, h = r.x0, r.y0, r.width, r.height
+    return [[(x0 + x * w, y0 + y * h) for x, y in s] for s in strokes]
+
+
 def _add(page: pymupdf.Page, item: dict[str, Any]) -> pymupdf.Annot:
     convert = _to_pdf(page)
     geometry = item["geometry"]
@@ -47,7 +57,7 @@ def _add(page: pymupdf.Page, item: dict[str, Any]) -> pymupdf.Annot:
         annot = page.add_highlight_annot(quads)
         annot.set_colors(stroke=color)
     elif kind == "ink":
-        strokes = [[tuple(convert(x, y)) for x, y in s] for s in geometry["strokes"]]
+        strokes = _strokes(page, convert, geometry["strokes"])
         annot = page.add_ink_annot(strokes)
         annot.set_colors(stroke=color)
         annot.set_border(width=max(0.5, geometry.get("width", 0.003) * page.rect.width))
@@ -76,16 +86,41 @@ def _add(page: pymupdf.Page, item: dict[str, Any]) -> pymupdf.Annot:
     return annot
 
 
+def _with_geometries(
+    annotations: list[dict[str, Any]], geometries: bytes | None
+) -> list[dict[str, Any]]:
+    """Give each annotation its geometry from the ``geometries`` attachment.
+
+    The attachment is a JSON array, one geometry per annotation, in order.
+    """
+    if geometries is None:
+        return annotations
+    try:
+        shapes = json.loads(geometries)
+    except ValueError:
+        shapes = None
+    if not isinstance(shapes, list) or len(shapes) != len(annotations):
+        raise PdfError("bad_annotation", "Ghi chú không hợp lệ.")
+    pairs = zip(annotations, shapes, strict=True)
+    return [{**item, "geometry": g} for item, g in pairs]
+
+
 def annotate_pdf(
     path: str,
     out_path: str,
     *,
     annotations: list[dict[str, Any]],
+    geometries: bytes | None = None,
     lines: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Write ``annotations`` (and the watermark of ``lines``) into a copy of ``path``."""
+    """Write ``annotations`` (and the watermark of ``lines``) into a copy of ``path``.
+
+    Geometries come in each item or, in order, as the JSON array ``geometries``
+    (one binary attachment, see :func:`documents.pdf.annotate_pdf`).
+    """
     from documents.pdf.ops import _load_page, _save, open_pdf, watermark_page
 
+    annotations = _with_geometries(annotations, geometries)
     doc = open_pdf(path)
     if lines:
         for page in doc:
