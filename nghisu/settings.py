@@ -326,6 +326,6 @@ ROOM_HEARTBEAT_SECONDS = 15
 # The part of room.state common to every tablet is built once per event and kept
 # at most this long (a join storm of 500 tablets costs one build).
 ROOM_STATE_CACHE_SECONDS = 10
-# The web server's own limits (frames above 128 KB, pings every 20 s, dead
-# sockets closed after 30 s) are its command line, in nghisu/serve.py, the same
-# for Daphne and uvicorn; room messages are refused above 64 KB with an error.
+# The web server's own limits (the largest message, pings every 20 s, dead
+# sockets closed after 30 s) are its command line, in nghisu/serve.py; room
+# messages are refused above 64 KB with an error.
