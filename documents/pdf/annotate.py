@@ -38,13 +38,37 @@ def _rect(convert, box) -> pymupdf.Rect:
     return pymupdf.Rect(a, b).normalize()
 
 
-def _strokes(page: pymupdf.Page, convert, strokes) -> list[list[tuple]]:
-    """Ink strokes in page points: plain arithmetic unless the page is rotated."""
+def _add_ink(page: pymupdf.Page, convert, strokes: list) -> pymupdf.Annot:
+    """Add an Ink annotation of ``strokes`` (fractions of the displayed page).
+
+    ``Page.add_ink_annot`` converts and appends every point through PyMuPDF's
+    SWIG layer, several calls a point. On an unrotated page the points are
+    instead mapped to PDF user space with one affine map and ``/InkList`` is
+    handed to MuPDF as PDF text (parsed in C) in place of a placeholder stroke,
+    before ``update()`` draws the appearance and sets the rectangle. Rotated
+    pages take PyMuPDF's path.
+    """
     if page.rotation:
-        return [[tuple(convert(x, y)) for x, y in s] for s in strokes]
+        return page.add_ink_annot(
+            [[tuple(convert(x, y)) for x, y in s] for s in strokes]
+        )
     r = page.rect
-    x0, y0, w, h = r.x0, r.y0, r.width, r.height
-    return [[(x0 + x * w, y0 + y * h) for x, y in s] for s in strokes]
+    m = ~page.transformation_matrix  # page points -> PDF user space
+    ax, bx, cx = m.a * r.width, m.c * r.height, m.a * r.x0 + m.c * r.y0 + m.e
+    ay, by, cy = m.b * r.width, m.d * r.height, m.b * r.x0 + m.d * r.y0 + m.f
+    ink = " ".join(
+        "["
+        + " ".join(
+            f"{ax * x + bx * y + cx:.2f} {ay * x + by * y + cy:.2f}" for x, y in s
+        )
+        + "]"
+        for s in strokes
+    )
+    if "n" in ink:  # nan or inf: never a PDF number
+        raise PdfError("bad_annotation", "Ghi chú không hợp lệ.")
+    annot = page.add_ink_annot([[(0, 0), (1, 1)]])
+    page.parent.xref_set_key(annot.xref, "InkList", f"[{ink}]")
+    return annot
 
 
 def _add(page: pymupdf.Page, item: dict[str, Any]) -> pymupdf.Annot:
@@ -57,8 +81,7 @@ def _add(page: pymupdf.Page, item: dict[str, Any]) -> pymupdf.Annot:
         annot = page.add_highlight_annot(quads)
         annot.set_colors(stroke=color)
     elif kind == "ink":
-        strokes = _strokes(page, convert, geometry["strokes"])
-        annot = page.add_ink_annot(strokes)
+        annot = _add_ink(page, convert, geometry["strokes"])
         annot.set_colors(stroke=color)
         annot.set_border(width=max(0.5, geometry.get("width", 0.003) * page.rect.width))
     elif kind == "note":

@@ -1,4 +1,4 @@
-"""The export's cache and the way geometries reach the PDF worker."""
+"""The export's cache, the way geometries reach the PDF worker, ink written."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ def test_an_unchanged_export_is_reused_and_an_edit_builds_a_new_one(cast, doc):
     w, h = A4
     for got, want in zip(stroke, moved, strict=True):
         assert close(got, [want[0] * w, want[1] * h])
+    # The appearance (and so the rectangle) is drawn from these points.
+    (written,) = pdf.list_annotations(edited)
+    x0, y0, x1, y1 = written["rect"]
+    assert x0 <= 0.5 * w and y0 <= 0.5 * h and x1 >= 0.6 * w and y1 >= 0.7 * h
+    assert x1 - x0 < 0.2 * w and y1 - y0 < 0.3 * h
 
     ann.delete_annotation(cast.delegate, pk)
     assert ink_points(export(cast.delegate, doc)) == []
@@ -120,8 +125,19 @@ def test_ink_on_a_rotated_page_lands_where_it_was_drawn(tmp_path):
         assert close(got, [v * h, A4[1] - u * w])
 
 
-@pytest.mark.parametrize("geometries", [b"[]", b"not json", b'{"a": 1}'])
-def test_a_geometries_attachment_that_does_not_fit_is_refused(tmp_path, geometries):
+@pytest.mark.parametrize(
+    ("kind", "geometries"),
+    [
+        ("note", b"[]"),
+        ("note", b"not json"),
+        ("note", b'{"a": 1}'),
+        ("ink", b'[{"strokes": [[[NaN, 0.5], [0.2, 0.3]]], "width": 0.003}]'),
+        ("ink", b'[{"strokes": [[[0.1, 0.5], [Infinity, 0.3]]], "width": 0.003}]'),
+    ],
+)
+def test_a_geometries_attachment_that_does_not_fit_is_refused(
+    tmp_path, kind, geometries
+):
     source = tmp_path / "source.pdf"
     source.write_bytes(B.text_pdf(1))
     with pytest.raises(pdf.PdfError) as caught:
@@ -129,7 +145,7 @@ def test_a_geometries_attachment_that_does_not_fit_is_refused(tmp_path, geometri
             "annotate_pdf",
             str(source),
             str(tmp_path / "out.pdf"),
-            annotations=[{"page": 1, "kind": "note", "color": [1, 1, 0]}],
+            annotations=[{"page": 1, "kind": kind, "color": [1, 1, 0]}],
             geometries=geometries,
         )
     assert caught.value.code == "bad_annotation"
