@@ -139,17 +139,27 @@ def publish_private(
 
 
 def send_signal(
-    meeting_id: int, event: dict[str, Any], *, managers_only: bool = False
+    meeting_id: int,
+    event: dict[str, Any],
+    *,
+    managers_only: bool = False,
+    snapshot: str | None = None,
 ) -> None:
-    """Send a seq-less snapshot to the room (or its chair and secretaries) now."""
-    _send(
-        {
-            "k": "signal",
-            "m": meeting_id,
-            "a": "managers" if managers_only else "all",
-            "f": dumps(event),
-        }
-    )
+    """Send a seq-less signal to the room (or its chair and secretaries) now.
+
+    ``snapshot``: a key for signals each of which replaces the one before (the
+    progress of one vote); each process's hub sends the room at most the latest
+    of them per interval, longer for a larger room (``realtime.hub``).
+    """
+    message = {
+        "k": "signal",
+        "m": meeting_id,
+        "a": "managers" if managers_only else "all",
+        "f": dumps(event),
+    }
+    if snapshot:
+        message["c"] = snapshot
+    _send(message)
 
 
 def kick(user_id: int, *, meeting_id: int | None = None, code: int = 4403) -> None:

@@ -711,7 +711,7 @@ def send_progress(meeting_id: int, vote_id: int) -> None:
     }
     if counts is not None:
         event["counts"] = {k: counts.get(k, 0) for k in vote.option_keys()}
-    events.send_signal(meeting_id, event)
+    events.send_signal(meeting_id, event, snapshot=f"vote.progress:{vote_id}")
 
 
 # ---------------------------------------------------------------------------

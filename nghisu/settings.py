@@ -311,6 +311,9 @@ ROOM_RATE_BURST = env_int("ROOM_RATE_BURST", 40)
 ROOM_FLOOD_CLOSE_AFTER = 50
 # Vote progress and presence are coalesced: at most one update per this interval.
 ROOM_COALESCE_SECONDS = 0.2
+# Snapshot signals (vote progress) are written to at most about this many
+# sockets a second per process: a room of 2,000 tablets gets one a second.
+ROOM_SNAPSHOT_FRAMES_PER_SECOND = 2000
 # How long the hub holds an early event for the missing one before it (events
 # from several processes can arrive out of order; clients resync a gap).
 ROOM_REORDER_HOLD = 0.3

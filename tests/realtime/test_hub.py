@@ -113,3 +113,31 @@ async def test_leaving_forgets_rooms_and_users():
     hub.dispatch(room(1))
     await asyncio.sleep(0)
     assert a.got == []
+
+
+async def test_snapshot_signals_keep_the_latest_and_slow_down_in_a_large_room(
+    settings,
+):
+    """The first vote progress goes at once; those within the interval are
+    replaced by the next, and only the latest arrives when it ends. The
+    interval grows with the room: never more than the set number of frames a
+    second."""
+    settings.ROOM_COALESCE_SECONDS = 0.05
+    settings.ROOM_SNAPSHOT_FRAMES_PER_SECOND = 20  # 4 sockets: one per 0.2 s
+    sockets = [FakeSocket(user_id=n) for n in range(1, 5)]
+    hub = await _hub(*sockets)
+
+    def progress(n):
+        return {"k": "signal", "m": 1, "a": "all", "c": "vote:7", "f": f"p{n}"}
+
+    hub.dispatch(progress(1))
+    hub.dispatch(progress(2))
+    hub.dispatch(progress(3))
+    await asyncio.sleep(0.1)
+    assert [f for _s, f in sockets[0].got] == ["p1"]  # p2, p3 held; 0.2 s apart
+    await asyncio.sleep(0.2)
+    assert all([f for _s, f in s.got] == ["p1", "p3"] for s in sockets)
+    # Another key (another vote) has its own interval.
+    hub.dispatch({**progress(9), "c": "vote:8"})
+    await asyncio.sleep(0)
+    assert sockets[0].got[-1] == (None, "p9")
