@@ -89,11 +89,18 @@ def tool(page, name: str) -> None:
 
 
 def write(page, kind: str, where, text: str) -> None:
-    """Put a note ("Ghi chú") or a text box ("Hộp chữ") at ``where``."""
+    """Put a note ("Ghi chú") or a text box ("Hộp chữ") at ``where``, and wait
+    until it is drawn (the dialog's close event, which creates it, comes a task
+    after the click: a scope chosen in between would apply to it)."""
+    drawn = page.locator(".room-page .ann-overlay g.ann").count()
     tool(page, kind)
     page.mouse.click(*at(page, *where))
     page.fill(".ann-dialog textarea", text)
     page.click(".ann-dialog button[value=save]")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.room-page .ann-overlay g.ann').length > n",
+        arg=drawn,
+    )
 
 
 def saved(page) -> None:

@@ -74,8 +74,19 @@ def check_in(actor, meeting, user) -> None:
 
 
 def _cookie(user) -> bytes:
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.db import OperationalError
+
     client = Client()
-    client.force_login(user)
+    try:
+        client.force_login(user)
+    except UpdateError as exc:
+        # The session store turns SQLite's "database table is locked" (the
+        # shared-cache test database, joins running together) into UpdateError:
+        # give retry_locked the error it retries.
+        if isinstance(exc.__context__, OperationalError):
+            raise exc.__context__ from exc
+        raise
     value = client.cookies[settings.SESSION_COOKIE_NAME].value
     return f"{settings.SESSION_COOKIE_NAME}={value}".encode()
 
