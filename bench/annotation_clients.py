@@ -19,14 +19,13 @@ machine), so the driver's send times can be subtracted from them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
+from bench.clients import ProcessPool
 from bench.proc import now_ns
 
 CONNECT_CONCURRENCY = 16
@@ -224,46 +223,17 @@ def _main(conn, tablets, progress, slot) -> None:
     asyncio.run(_serve(conn, tablets, progress, slot))
 
 
-class TabletPool:
-    """``processes`` worker processes sharing ``tablets`` round-robin.
+class TabletPool(ProcessPool):
+    """Worker processes sharing ``tablets`` round-robin.
 
     ``done()`` is the number of strokes every tablet can draw (the least over
     the workers).
     """
 
-    def __init__(self, tablets: list[Tablet], processes: int) -> None:
-        ctx = mp.get_context("spawn")
-        processes = max(1, min(processes, len(tablets)))
-        self.progress = ctx.Array("q", [0] * processes, lock=False)
-        self.conns, self.procs = [], []
-        for slot in range(processes):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(
-                target=_main,
-                args=(child, tablets[slot::processes], self.progress, slot),
-                daemon=True,
-            )
-            proc.start()
-            self.conns.append(parent)
-            self.procs.append(proc)
+    kind = "tablet"
 
-    def call(self, command: dict, timeout: float = 600) -> list[dict]:
-        for conn in self.conns:
-            conn.send(command)
-        answers = []
-        for conn in self.conns:
-            if not conn.poll(timeout):
-                raise TimeoutError(f"tablet worker did not answer {command['op']}")
-            answers.append(conn.recv())
-        return answers
+    def __init__(self, tablets: list[Tablet], processes: int) -> None:
+        super().__init__(_main, tablets, processes, start=0)
 
     def done(self) -> int:
-        return min(self.progress)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.call({"op": "close"}, timeout=30)
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
+        return self.min_progress()

@@ -301,21 +301,28 @@ def _worker_main(conn, targets, progress, slot) -> None:
     asyncio.run(_serve(conn, targets, progress, slot))
 
 
-class ClientPool:
-    """``processes`` worker processes sharing ``targets`` round-robin."""
+class ProcessPool:
+    """``processes`` worker processes running ``main(conn, items, progress,
+    slot)`` on ``items`` shared round-robin, driven through one pipe each.
 
-    def __init__(self, targets: list[Target], processes: int) -> None:
+    ``progress`` is one shared integer per worker, starting at ``start``;
+    :meth:`min_progress` is the least of them.
+    """
+
+    #: How the workers are named in errors.
+    kind = "client"
+
+    def __init__(self, main, items: list, processes: int, *, start: int = -1) -> None:
         ctx = mp.get_context("spawn")
-        processes = max(1, min(processes, len(targets)))
-        self.progress = ctx.Array("q", [-1] * processes, lock=False)
+        processes = max(1, min(processes, len(items)))
+        self.progress = ctx.Array("q", [start] * processes, lock=False)
         self.conns = []
         self.procs = []
         for slot in range(processes):
-            mine = targets[slot::processes]
             parent, child = ctx.Pipe()
             proc = ctx.Process(
-                target=_worker_main,
-                args=(child, mine, self.progress, slot),
+                target=main,
+                args=(child, items[slot::processes], self.progress, slot),
                 daemon=True,
             )
             proc.start()
@@ -328,7 +335,7 @@ class ClientPool:
         answers = []
         for conn in self.conns:
             if not conn.poll(timeout):
-                raise TimeoutError(f"client worker did not answer {command['op']}")
+                raise TimeoutError(f"{self.kind} worker did not answer {command['op']}")
             answers.append(conn.recv())
         return answers
 
@@ -342,3 +349,10 @@ class ClientPool:
             proc.join(5)
             if proc.is_alive():
                 proc.kill()
+
+
+class ClientPool(ProcessPool):
+    """Worker processes sharing the room sockets ``targets`` round-robin."""
+
+    def __init__(self, targets: list[Target], processes: int) -> None:
+        super().__init__(_worker_main, targets, processes)
