@@ -127,6 +127,9 @@ def test_a_tablet_that_loses_the_network_briefly_shows_it_and_recovers(
     chair = _enter(new_context(viewport=TABLET_LANDSCAPE), base, "chutoa", meeting)
     context = new_context(viewport=TABLET_PORTRAIT)
     tablet = _enter(context, base, "daibieu01", meeting)
+    # The agenda's controls are the chair's: a delegate does not see them.
+    assert chair.locator('[data-cmd="next"]').is_visible()
+    assert not tablet.locator('[data-cmd="next"]').is_visible()
     context.set_offline(True)
     tablet.wait_for_selector('[data-conn][data-state="offline"]')
     chair.click('[data-cmd="next"]')
