@@ -690,10 +690,8 @@ def conclusions(request, meeting_id: int):
 @login_required
 @require_POST
 def conclusion_record(request, meeting_id: int, item_id: int):
-    meeting = queries.access_meeting(request.user, meeting_id)
-    item = AgendaItem.objects.filter(pk=item_id).first()
-    if item is None:
-        raise NotFound()
+    # An item of another meeting answers 404 like a missing one (no oracle).
+    meeting, item = _item(request, meeting_id, item_id)
     form = forms.ConclusionForm(request.POST)
     default = _url(meeting, "conclusions") + f"#item-{item_id}"
     if not form.is_valid():
