@@ -29,16 +29,10 @@ from nghisu.errors import ActionError
 logger = logging.getLogger(__name__)
 
 
-def record_audit(
-    user: User | None,
-    action: str,
-    obj: object,
-    *,
-    ip: str | None = None,
-    **detail: object,
+def _audit_event(
+    user: User | None, action: str, obj: object, *, ip: str | None, detail: dict
 ) -> AuditEvent:
-    """Append an audit event for ``action`` by ``user`` on ``obj``."""
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=user if user is not None and user.pk else None,
         username=getattr(user, "username", "") or "",
         ip=ip or None,
@@ -48,6 +42,35 @@ def record_audit(
         else type(obj).__name__,
         object_id=str(getattr(obj, "pk", obj)),
         detail=detail,
+    )
+
+
+def record_audit(
+    user: User | None,
+    action: str,
+    obj: object,
+    *,
+    ip: str | None = None,
+    **detail: object,
+) -> AuditEvent:
+    """Append an audit event for ``action`` by ``user`` on ``obj``."""
+    event = _audit_event(user, action, obj, ip=ip, detail=detail)
+    event.save()
+    return event
+
+
+def record_audits(
+    user: User | None,
+    action: str,
+    items: list[tuple[object, dict]],
+    *,
+    ip: str | None = None,
+) -> list[AuditEvent]:
+    """Append one audit event per ``(obj, detail)`` of ``items`` (one query)."""
+    if not items:
+        return []
+    return AuditEvent.objects.bulk_create(
+        [_audit_event(user, action, obj, ip=ip, detail=d) for obj, d in items]
     )
 
 

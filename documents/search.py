@@ -5,6 +5,11 @@ Text and queries are NFC-normalised, then folded (:func:`nghisu.text.fold`):
 matched with ``LIKE '%...%'``; PostgreSQL serves that from the pg_trgm GIN
 indexes of migration 0002, SQLite scans. Only the latest version of documents
 the user may view is searched.
+
+Confidential ("Mật") pages give page numbers only: their text never leaves the
+database here (the viewer withholds their text layer too), and each search
+that finds such pages is audited as ``document.search_hit``, one event per
+document, with the folded query and the page numbers.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import Case, F, TextField, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from documents.models import Document, DocumentPage
+from documents.models import Classification, Document, DocumentPage
 from documents.queries import viewable_documents
 from nghisu.text import fold, nfc
 
@@ -30,7 +35,11 @@ MAX_TITLE_HITS = 20
 class PageHit:
     document: Document
     page: int
-    snippet: SafeString
+    snippet: SafeString  # empty for a confidential page
+
+    @property
+    def confidential(self) -> bool:
+        return self.document.is_confidential
 
 
 @dataclass
@@ -83,8 +92,11 @@ def snippet(text: str, folded_query: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - every part is escaped above
 
 
-def search(user, query: str) -> Results:
-    """Return the title and page hits of ``query`` for ``user`` (3 queries)."""
+def search(user, query: str, *, ip: str | None = None) -> Results:
+    """Return the title and page hits of ``query`` for ``user``.
+
+    3 queries, and one more (the audit) when confidential pages are found.
+    """
     folded = fold(query)
     if len(folded) < 2:
         return Results(query=query, titles=[], pages=[])
@@ -97,9 +109,19 @@ def search(user, query: str) -> Results:
             text_folded__contains=folded,
         )
         .select_related("version__document__body")
+        .annotate(
+            # A confidential page's text is not even read from the database.
+            shown_text=Case(
+                When(
+                    version__document__classification=Classification.CONFIDENTIAL,
+                    then=Value(""),
+                ),
+                default=F("text"),
+                output_field=TextField(),
+            )
+        )
         .only(
             "number",
-            "text",
             "version__number",
             "version__document__title",
             "version__document__classification",
@@ -111,8 +133,35 @@ def search(user, query: str) -> Results:
     )
     hits = [
         PageHit(
-            document=p.version.document, page=p.number, snippet=snippet(p.text, folded)
+            document=p.version.document,
+            page=p.number,
+            snippet=mark_safe("")  # noqa: S308 - empty
+            if p.version.document.is_confidential
+            else snippet(p.shown_text, folded),
         )
         for p in pages
     ]
+    _audit_confidential(user, pages, folded, ip=ip)
     return Results(query=query, titles=titles, pages=hits)
+
+
+def _audit_confidential(user, pages: list[DocumentPage], folded: str, *, ip) -> None:
+    """One ``document.search_hit`` event per confidential document found."""
+    from accounts.actions import record_audits
+
+    found: dict[int, tuple[Document, int, list[int]]] = {}
+    for p in pages:
+        document = p.version.document
+        if document.is_confidential:
+            found.setdefault(document.pk, (document, p.version.number, []))[2].append(
+                p.number
+            )
+    record_audits(
+        user,
+        "document.search_hit",
+        [
+            (document, {"query": folded, "version": number, "pages": numbers})
+            for document, number, numbers in found.values()
+        ],
+        ip=ip,
+    )

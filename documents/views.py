@@ -521,7 +521,7 @@ def _share_change(request, document, *, revoke: bool):
 def search(request):
     """One box over titles and page text of what I may view."""
     q = request.GET.get("q", "").strip()[:200]
-    results = run_search(request.user, q) if q else None
+    results = run_search(request.user, q, ip=_ip(request)) if q else None
     template = (
         "documents/_search_results.html"
         if _is_htmx(request)

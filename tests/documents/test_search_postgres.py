@@ -23,3 +23,28 @@ def test_trigram_indexes_exist_and_serve_the_search(db):
         plan = query.explain()
         cursor.execute("RESET enable_seqscan")
     assert "documents_page_text_folded_trgm" in plan
+
+
+def test_confidential_pages_give_no_snippet_on_postgresql(
+    cast, make_document, tmp_path
+):
+    """The PostgreSQL path (trigram indexes, its CASE) withholds the text too."""
+    from accounts.models import AuditEvent
+    from documents import pdf
+    from documents.search import search
+
+    path = tmp_path / "mat.pdf"
+    pdf.make_demo_pdf(
+        path, title="Mật", paragraphs=["Phương án di dời khu dân cư ven suối."], pages=1
+    )
+    secret = make_document(
+        cast.secretary,
+        body=cast.hdnd,
+        data=path.read_bytes(),
+        classification="confidential",
+    )
+    hits = search(cast.secretary, "phuong an di doi").pages
+    assert [(h.document.pk, h.page, h.snippet) for h in hits] == [(secret.pk, 1, "")]
+    assert AuditEvent.objects.filter(
+        action="document.search_hit", object_id=str(secret.pk)
+    ).exists()

@@ -80,6 +80,45 @@ def test_search_costs_fixed_queries(
         assert client.get(url).content.decode().count("<mark>") >= 4
 
 
+def test_confidential_pages_give_page_numbers_only_and_are_audited(
+    client, cast, make_document, nghi_quyet_pdf, django_assert_num_queries
+):
+    secret = make_document(
+        cast.secretary,
+        body=cast.hdnd,
+        data=nghi_quyet_pdf,
+        title="Báo cáo mật",
+        classification="confidential",
+    )
+    plain = make_document(cast.secretary, body=cast.hdnd, data=nghi_quyet_pdf)
+    results = search(cast.secretary, "ngan sach", ip="10.1.2.3")
+    by_doc = {(h.document.pk, h.page): h for h in results.pages}
+    assert (secret.pk, 1) in by_doc and (plain.pk, 1) in by_doc
+    assert by_doc[(secret.pk, 1)].snippet == ""
+    assert "ngân sách" in by_doc[(plain.pk, 1)].snippet
+    event = AuditEvent.objects.get(action="document.search_hit")
+    assert event.object_id == str(secret.pk)
+    assert event.username == cast.secretary.username and event.ip == "10.1.2.3"
+    assert event.detail["query"] == "ngan sach" and 1 in event.detail["pages"]
+    # Through the page: the hit links to its page, no word of its text shows;
+    # the audit costs one query whatever the number of confidential hits.
+    client.force_login(cast.secretary)
+    url = reverse("documents:search") + "?q=dia+phuong"
+    client.get(url)
+    with django_assert_num_queries(6):  # session, user, titles, pages, audit, bell
+        html = client.get(url, REMOTE_ADDR="10.9.9.9").content.decode()
+    assert f"/documents/{secret.pk}/?page=1" in html
+    assert html.count("<mark>") == html.count(f"/documents/{plain.pk}/?page=")
+    assert "chỉ cho biết số trang" in html
+    assert AuditEvent.objects.filter(
+        action="document.search_hit", ip="10.9.9.9", object_id=str(secret.pk)
+    ).exists()
+    # Someone who may not view it finds nothing and leaves no event.
+    before = AuditEvent.objects.filter(action="document.search_hit").count()
+    assert not search(cast.delegate, "ngan sach").pages
+    assert AuditEvent.objects.filter(action="document.search_hit").count() == before
+
+
 def test_share_dialog_grants_to_a_body_and_shows_through_which_group(
     client, cast, make_document, nghi_quyet_pdf
 ):
