@@ -138,7 +138,7 @@ def export_xlsx(body, rows: list) -> bytes:
                 a.assignee_label,
                 a.deadline,
                 a.display_status_label,
-                a.meeting.title if a.meeting else "",
+                a.meeting.title if a.meeting_id and a.meeting_shown else "",
                 timezone.localtime(a.created_at).replace(tzinfo=None),
                 timezone.localtime(a.completed_at).replace(tzinfo=None)
                 if a.completed_at

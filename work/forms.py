@@ -133,6 +133,19 @@ class AssignmentForm(_Token):
             for c in conclusions
         ]
 
+    @staticmethod
+    def initial_from(conclusion) -> dict:
+        """The task's text prefilled from ``conclusion``, for the assigner to
+        edit: what the handler reads is this text, not the conclusion (which
+        shows only to those who may see the meeting)."""
+        text = " ".join(conclusion.text.split())
+        title = text if len(text) <= 500 else text[:499].rsplit(" ", 1)[0] + "…"
+        return {
+            "conclusion": conclusion.pk,
+            "title": title,
+            "description": "" if title == text else conclusion.text,
+        }
+
     def assignee(self) -> dict:
         kind = self.cleaned_data.get("assignee_kind")
         return {

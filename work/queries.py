@@ -9,6 +9,9 @@ Who sees what:
 - an assignment: the current members of the body that gave it, and the
   assignee: the person, the current members of the assignee body, or, for an
   administrative unit, the current members of that unit's People's Committee.
+  The meeting, agenda item and conclusion a task came from show only to those
+  who may see that meeting (:func:`with_meeting_shown`): the task itself
+  carries the text the assigner chose to give (its title and description).
 """
 
 from __future__ import annotations
@@ -237,11 +240,23 @@ def assignment_viewer(user: User, assignment: Assignment) -> AssignmentViewer:
     )
 
 
+def with_meeting_shown(qs: QuerySet[Assignment], user: User) -> QuerySet[Assignment]:
+    """Annotate ``meeting_shown``: whether ``user`` may see the task's meeting
+    (and so its item and conclusion), by the meetings' own rule
+    (:func:`meetings.queries.visible_meetings`), inside the same query."""
+    from meetings.queries import visible_meetings
+
+    return qs.annotate(
+        meeting_shown=Exists(visible_meetings(user).filter(pk=OuterRef("meeting_id")))
+    )
+
+
 def access_assignment(user: User, assignment_id: object) -> Assignment:
-    """The assignment with ``.viewer`` set, or NotFound (3 queries)."""
+    """The assignment with ``.viewer`` and ``.meeting_shown`` set, or NotFound
+    (3 queries)."""
     pk = _pk(assignment_id)
     assignment = (
-        visible_assignments(user)
+        with_meeting_shown(visible_assignments(user), user)
         .select_related(
             "body",
             "assignee_body",
@@ -341,10 +356,15 @@ class BoardFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def board_rows(body: Body, filters: BoardFilters, *, limit: int = 1000) -> list:
-    """The body's assignments as filtered, overdue first then by deadline
-    (1 query)."""
-    qs = with_display_status(Assignment.objects.filter(body=body))
+def board_rows(
+    body: Body, filters: BoardFilters, *, user: User, limit: int = 1000
+) -> list:
+    """The body's assignments as filtered, overdue first then by deadline, with
+    ``meeting_shown`` for ``user`` (1 query). Filtering by a meeting the user
+    may not see finds nothing."""
+    qs = with_meeting_shown(
+        with_display_status(Assignment.objects.filter(body=body)), user
+    )
     if filters.status:
         qs = qs.filter(shown_status=filters.status)
     if filters.q:
@@ -356,7 +376,7 @@ def board_rows(body: Body, filters: BoardFilters, *, limit: int = 1000) -> list:
             | Q(assignee_user__search_text__contains=folded)
         )
     if filters.meeting:
-        qs = qs.filter(meeting_id=filters.meeting)
+        qs = qs.filter(meeting_id=filters.meeting, meeting_shown=True)
     if filters.deadline_from:
         qs = qs.filter(deadline__gte=filters.deadline_from)
     if filters.deadline_to:
@@ -410,12 +430,14 @@ def monthly_completion(body: Body, *, months: int = 12) -> list[dict]:
     return list(buckets.values())
 
 
-def board_meetings(body: Body) -> list:
-    """Meetings of the body that gave assignments (for the filter; 1 query)."""
-    from meetings.models import Meeting
+def board_meetings(body: Body, user: User) -> list:
+    """Meetings of the body that gave assignments and that ``user`` may see
+    (for the filter; 1 query)."""
+    from meetings.queries import visible_meetings
 
     return list(
-        Meeting.objects.filter(body=body, assignments__isnull=False)
+        visible_meetings(user)
+        .filter(body=body, assignments__isnull=False)
         .distinct()
         .order_by("-starts_at")
         .only("pk", "title", "starts_at")
@@ -425,12 +447,15 @@ def board_meetings(body: Body) -> list:
 def assignments_list(user: User) -> dict[str, list[Assignment]]:
     """The user's assignments page: owed by me and given by my bodies (2 queries)."""
     mine = list(
-        with_display_status(owed_by(user))
+        with_meeting_shown(with_display_status(owed_by(user)), user)
         .select_related(*_RELATED)
         .order_by("deadline", "id")[:200]
     )
     given = list(
-        with_display_status(Assignment.objects.filter(member_bodies_q(user)))
+        with_meeting_shown(
+            with_display_status(Assignment.objects.filter(member_bodies_q(user))),
+            user,
+        )
         .exclude(pk__in=[a.pk for a in mine])
         .select_related(*_RELATED)
         .order_by("deadline", "id")[:200]

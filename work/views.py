@@ -297,8 +297,10 @@ def assignment_new(request, body_id: int):
     body = _managed_body(request, body_id)
     conclusions = queries.open_conclusions(body)
     initial = {}
-    if request.GET.get("conclusion", "").isdigit():
-        initial["conclusion"] = int(request.GET["conclusion"])
+    chosen = request.GET.get("conclusion", "")
+    for conclusion in conclusions:
+        if str(conclusion.pk) == chosen:
+            initial = AssignmentForm.initial_from(conclusion)
     form = AssignmentForm(
         request.POST or None, body=body, conclusions=conclusions, initial=initial
     )
@@ -431,7 +433,7 @@ def board(request, body_id: int):
 
     body = _board_body(request, body_id)
     filters = queries.BoardFilters.from_query(request.GET)
-    rows = queries.board_rows(body, filters)
+    rows = queries.board_rows(body, filters, user=request.user)
     counts = queries.board_counts(body)
     context = {
         "body": body,
@@ -442,7 +444,7 @@ def board(request, body_id: int):
         if filters.status in ("", "overdue")
         else [],
         "chart": dashboard.completion_chart(queries.monthly_completion(body)),
-        "meetings": queries.board_meetings(body),
+        "meetings": queries.board_meetings(body, request.user),
         "statuses": [*AssignmentStatus.choices, ("overdue", _("Quá hạn"))],
         "query": urlencode(filters.as_query()),
         "can_assign": queries.is_manager(request.user, body),
@@ -457,7 +459,10 @@ def board_export(request, body_id: int):
     """The dashboard's list, as filtered, as an Excel file."""
     body = _board_body(request, body_id)
     rows = queries.board_rows(
-        body, queries.BoardFilters.from_query(request.GET), limit=20000
+        body,
+        queries.BoardFilters.from_query(request.GET),
+        user=request.user,
+        limit=20000,
     )
     response = HttpResponse(
         dashboard.export_xlsx(body, rows),

@@ -202,9 +202,10 @@ def test_the_excel_export_holds_the_filtered_rows(client, cast, board):
     assert len([r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]) == 4
 
 
+@pytest.mark.parametrize("viewer", ["chair", "newcomer"])
 @pytest.mark.parametrize("extra", [0, 8])
 def test_the_dashboard_costs_a_fixed_number_of_queries(
-    client, cast, board, django_assert_num_queries, extra
+    client, cast, board, conclusion, newcomer, django_assert_num_queries, extra, viewer
 ):
     for n in range(extra):
         actions.create_assignment(
@@ -213,14 +214,102 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
             title=f"Thêm {n}",
             deadline=timezone.localdate() + datetime.timedelta(days=n),
             assignee_unit=cast.province,
+            conclusion=conclusion if n % 2 else None,
         )
-    client.force_login(cast.chair)
+    # Whether the viewer may see the tasks' meeting is part of the same queries.
+    client.force_login(newcomer if viewer == "newcomer" else cast.chair)
     url = reverse("work:board", args=[cast.hdnd.pk])
     client.get(url)
     with django_assert_num_queries(10):
         client.get(url)
     with django_assert_num_queries(8):
         client.get(reverse("work:assignment_detail", args=[board["done"].pk]))
+
+
+@pytest.fixture
+def newcomer(cast):
+    """A member of HĐND tỉnh who joined after the meeting's invitations: may see
+    the body's tasks, not the meeting they came from."""
+    from accounts import actions as account_actions
+
+    user = account_actions.create_user(
+        "daibieu09", full_name="Lường Văn Mới", password="pw-Test-123!"
+    )
+    account_actions.add_membership(
+        cast.hdnd, user, position="member", start_date=datetime.date(2021, 7, 1)
+    )
+    return user
+
+
+def _meeting_secrets(conclusion) -> list[str]:
+    return [conclusion.meeting.title, conclusion.item.title, conclusion.text]
+
+
+def test_a_task_shows_its_meeting_only_to_who_may_see_the_meeting(
+    client, cast, board, conclusion, newcomer, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    from work.models import Notification
+
+    secrets = _meeting_secrets(conclusion)
+    meeting = conclusion.meeting
+    task = board["late"]  # overdue, assigned to UBND tỉnh
+    detail = reverse("work:assignment_detail", args=[task.pk])
+    dashboard = reverse("work:board", args=[cast.hdnd.pk])
+    export = reverse("work:board_export", args=[cast.hdnd.pk])
+    pages = {
+        cast.ubnd_member: [detail, reverse("work:index"), reverse("home")],
+        newcomer: [
+            detail,
+            reverse("work:index"),
+            dashboard,
+            dashboard + "?status=overdue",
+            dashboard + "?q=giai+ngan",
+        ],
+    }
+    for user, urls in pages.items():
+        assert _get(client, user, url_of(meeting)).status_code == 404, user
+        for url in urls:
+            page = _get(client, user, url).content.decode()
+            assert task.title in page, (user, url)
+            for secret in secrets:
+                assert secret not in page, (user, url, secret)
+    # Filtering by the meeting's id finds nothing for who may not see it.
+    response = _get(client, newcomer, dashboard + f"?meeting={meeting.pk}")
+    assert response.context["rows"] == [] and response.context["meetings"] == []
+    sheet = load_workbook(io.BytesIO(_get(client, newcomer, export).content)).active
+    cells = [str(c) for r in sheet.iter_rows(values_only=True) for c in r if c]
+    assert task.title in cells and not set(secrets) & set(cells)
+    notes = Notification.objects.filter(recipient=cast.ubnd_member)
+    assert notes and not any(
+        secret in f"{n.title} {n.body}" for n in notes for secret in secrets
+    )
+    # Who may see the meeting still sees where the task came from.
+    for url in (detail, dashboard):
+        page = _get(client, cast.secretary, url).content.decode()
+        assert meeting.title in page, url
+    assert conclusion.text in _get(client, cast.secretary, detail).content.decode()
+    sheet = load_workbook(
+        io.BytesIO(_get(client, cast.delegate, export).content)
+    ).active
+    assert meeting.title in [c for r in sheet.iter_rows(values_only=True) for c in r]
+    response = _get(client, cast.delegate, dashboard + f"?meeting={meeting.pk}")
+    assert len(response.context["rows"]) == 4
+
+
+def url_of(meeting) -> str:
+    return reverse("meetings:detail", args=[meeting.pk])
+
+
+def test_the_form_prefills_the_task_text_from_the_conclusion(client, cast, conclusion):
+    client.force_login(cast.secretary)
+    url = reverse("work:assignment_new", args=[cast.hdnd.pk])
+    form = client.get(url + f"?conclusion={conclusion.pk}").context["form"]
+    assert form.initial["title"] == conclusion.text
+    assert form.initial["conclusion"] == conclusion.pk
+    # Another body's (or a made-up) conclusion id prefills nothing.
+    assert "title" not in client.get(url + "?conclusion=999").context["form"].initial
 
 
 def test_the_assignee_reports_and_the_assigner_accepts_through_the_pages(
