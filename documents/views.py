@@ -47,7 +47,10 @@ PAGE_SIZE = 25
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the audit (behind trusted proxies only)."""
+    from accounts.lockout import client_ip
+
+    return client_ip(request)
 
 
 def _is_htmx(request) -> bool:

@@ -16,7 +16,7 @@ through :func:`command`:
   connections;
 - no per-message compression (its per-socket cost would multiply every
   broadcast; the proxy may compress HTTP);
-- proxy headers are left to Django (``PROXY_COUNT``), as under Daphne.
+- proxy headers are left to Django (``TRUSTED_PROXIES``), as under Daphne.
 
 Usage: ``python -m nghisu.serve [--host H] [--port P] [--server daphne|uvicorn]``;
 the process is replaced by the server (``exec``), so signals reach it directly.

@@ -6,6 +6,7 @@ then a missing ``SECRET_KEY`` or ``ALLOWED_HOSTS`` stops the process with a clea
 message instead of running unsafely. docs/deployment.md lists every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -181,14 +182,35 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lock-out: five failures for one username from one address lock that pair for
-# 15 minutes (locking the username alone would let anyone lock a delegate out).
+# 15 minutes (locking the username alone would let anyone lock a delegate out);
+# twenty failures from one address, whatever the usernames (password spraying),
+# lock that address for the same time (accounts/lockout.py).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+AXES_HANDLER = "accounts.lockout.AddressThrottlingHandler"
 AXES_VERBOSE = False
+# The client's address (for the lock-out and the audit): REMOTE_ADDR, unless it is
+# one of these reverse proxies (addresses or networks, comma-separated); only then
+# is X-Forwarded-For read, from the right. Behind a proxy this must be set, or
+# every client shares the proxy's address and its lock.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+if env_int("PROXY_COUNT", 0):
+    raise ImproperlyConfigured(
+        "PROXY_COUNT is no longer read: list the reverse proxies' addresses in "
+        "TRUSTED_PROXIES instead (see docs/security.md)."
+    )
 
 # Sessions end after this much idle time; IdleSessionMiddleware slides the expiry
 # at most once every five minutes so a page view does not cost a session write.

@@ -49,6 +49,111 @@ def test_a_lock_on_one_username_leaves_others_free(client, cast, settings):
     assert post_login(client, "chutoa", "pw-Test-123!").status_code == 302
 
 
+def _spray(client, count: int, ip: str) -> list:
+    return [
+        client.post(
+            LOGIN, {"username": f"nguoi{n:02d}", "password": "sai"}, REMOTE_ADDR=ip
+        )
+        for n in range(count)
+    ]
+
+
+def test_password_spraying_from_one_address_locks_that_address(client, cast, settings):
+    """One try on each of many usernames from one address: after the address
+    limit every username is refused there, even with the right password; another
+    address is unaffected, and the per-username lock still works."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 20
+    answers = _spray(client, 25, "203.0.113.7")
+    assert [r.status_code for r in answers[:19]] == [200] * 19
+    assert {r.status_code for r in answers[19:]} == {429}
+    page = answers[-1].content.decode()
+    assert "từ địa chỉ mạng của bạn" in page and "mọi tài khoản" in page
+    right = client.post(
+        LOGIN,
+        {"username": "thuky", "password": "pw-Test-123!"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert right.status_code == 429 and "_auth_user_id" not in client.session
+    other = client.post(
+        LOGIN,
+        {"username": "thuky", "password": "pw-Test-123!"},
+        REMOTE_ADDR="198.51.100.4",
+    )
+    assert other.status_code == 302 and client.session["_auth_user_id"]
+
+
+def test_the_address_lock_ends_after_the_cool_off(client, cast, settings):
+    import datetime
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 20
+    _spray(client, 20, "203.0.113.8")
+    cool_off = datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - 2 * cool_off)
+    right = client.post(
+        LOGIN,
+        {"username": "thuky", "password": "pw-Test-123!"},
+        REMOTE_ADDR="203.0.113.8",
+    )
+    assert right.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "trusted", "expected"),
+    [
+        # No trusted proxy: the header is the client's word, ignored.
+        ("203.0.113.9", "1.2.3.4", [], "203.0.113.9"),
+        # Behind the proxy: the address the proxy saw, not what the client wrote.
+        ("10.0.0.2", "1.2.3.4, 198.51.100.20", ["10.0.0.0/8"], "198.51.100.20"),
+        # Two trusted hops are skipped.
+        ("10.0.0.2", "198.51.100.21, 10.0.0.3", ["10.0.0.0/8"], "198.51.100.21"),
+        # A client connecting directly, past the proxy, is not believed either.
+        ("198.51.100.22", "1.2.3.4", ["10.0.0.0/8"], "198.51.100.22"),
+        # A trusted proxy without the header: the proxy's own address.
+        ("10.0.0.2", "", ["10.0.0.0/8"], "10.0.0.2"),
+        ("10.0.0.2", "junk, 10.0.0.5", ["10.0.0.0/8"], "10.0.0.5"),
+    ],
+)
+def test_the_client_address_trusts_only_configured_proxies(
+    rf, settings, remote, forwarded, trusted, expected
+):
+    from accounts.lockout import client_ip
+
+    settings.TRUSTED_PROXIES = trusted
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_spraying_through_a_trusted_proxy_locks_the_client_not_the_proxy(
+    client, cast, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 20
+    for n in range(21):
+        client.post(
+            LOGIN,
+            {"username": f"nguoi{n:02d}", "password": "sai"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"7.7.7.{n}, 203.0.113.50",  # left part forged
+        )
+    locked = client.post(
+        LOGIN,
+        {"username": "thuky", "password": "pw-Test-123!"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.50",
+    )
+    assert locked.status_code == 429
+    free = client.post(
+        LOGIN,
+        {"username": "thuky", "password": "pw-Test-123!"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.60",
+    )
+    assert free.status_code == 302
+
+
 def test_pages_need_a_signed_in_user(client, db):
     for url in ["/", "/bodies/"]:
         response = client.get(url)
