@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -219,15 +219,13 @@ def _discard_unreferenced_files(version: DocumentVersion) -> None:
 
 def recover_stale_versions(now: datetime.datetime | None = None) -> dict[str, int]:
     """Re-enqueue every version whose processing attempt died, or fail it when
-    its attempts are used up. Return ``{"requeued": n, "failed": m}``.
+    its attempts are used up. Return ``{"versions_requeued": n, "versions_failed": m}``.
 
     Safe with any number of schedulers and workers: each change is a
     compare-and-set on the attempt seen and a heartbeat still old, so a worker
     that beat in between keeps its version, and one scheduler wins each version.
     Enqueued on commit.
     """
-    from documents.actions import enqueue_processing
-
     now = now or timezone.now()
     cutoff = now - heartbeat_timeout()
     stale = list(
@@ -237,22 +235,32 @@ def recover_stale_versions(now: datetime.datetime | None = None) -> dict[str, in
         .order_by("heartbeat_at", "pk")
         .values_list("pk", "attempt", "worker_id")[:200]
     )
-    done = {"requeued": 0, "failed": 0}
+    done = {"versions_requeued": 0, "versions_failed": 0}
     for pk, attempt, worker_id in stale:
-        seen = _Seen(VersionStatus.PROCESSING, attempt, worker_id, beat_before=cutoff)
-        if attempt >= max_attempts():
-            done["failed"] += give_up(pk, seen)
-            continue
-        with transaction.atomic():
-            if seen.filter(pk).update(
-                status=VersionStatus.PENDING, worker_id="", heartbeat_at=None
-            ):
-                transaction.on_commit(lambda pk=pk: enqueue_processing(pk))
-                done["requeued"] += 1
-                logger.warning(
-                    "version %s: attempt %s by %s stopped beating; requeued",
-                    pk,
-                    attempt,
-                    worker_id or "?",
-                )
+        try:
+            _recover(
+                pk, _Seen(VersionStatus.PROCESSING, attempt, worker_id, cutoff), done
+            )
+        except OperationalError as exc:  # SQLite busy, lock timeout: next run
+            logger.warning("recovery of version %s: retry later (%s)", pk, exc)
     return done
+
+
+def _recover(pk: int, seen: _Seen, done: dict[str, int]) -> None:
+    from documents.actions import enqueue_processing
+
+    if seen.attempt >= max_attempts():
+        done["versions_failed"] += give_up(pk, seen)
+        return
+    with transaction.atomic():
+        if seen.filter(pk).update(
+            status=VersionStatus.PENDING, worker_id="", heartbeat_at=None
+        ):
+            transaction.on_commit(lambda: enqueue_processing(pk))
+            done["versions_requeued"] += 1
+            logger.warning(
+                "version %s: attempt %s by %s stopped beating; requeued",
+                pk,
+                seen.attempt,
+                seen.worker_id or "?",
+            )
