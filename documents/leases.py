@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus
 
 from documents import storage
 from documents.models import DocumentPage, DocumentVersion, VersionStatus
@@ -58,9 +59,29 @@ def max_attempts() -> int:
     return max(1, settings.DOCUMENT_MAX_ATTEMPTS)
 
 
-def worker_identity() -> str:
-    """A name for one attempt: host, process and a random part (never reused)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+def worker_identity(task_id: str | None = None) -> str:
+    """A name for one attempt: host, process, and the task run's id or a random
+    part (never reused)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{task_id or uuid.uuid4().hex}"
+
+
+def _close_dead_task(worker_id: str) -> None:
+    """Mark the database task row of a dead attempt failed (it stays "running"
+    for ever otherwise); nothing when the attempt ran outside that backend."""
+    from django_tasks_db.models import DBTaskResult
+
+    task_id = worker_id.rpartition(":")[2]
+    try:
+        task_id = uuid.UUID(task_id)
+    except ValueError:
+        return
+    DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=f"{__name__}.WorkerLost",
+        traceback=f"The worker {worker_id} stopped beating; the scheduler requeued "
+        "or failed its document version.",
+    )
 
 
 @dataclass(frozen=True)
@@ -160,8 +181,10 @@ def claim(
             worker_id=worker_id,
             heartbeat_at=now,
         )
-    if not won:
-        return None
+        if not won:
+            return None
+        if seen.status == VersionStatus.PROCESSING:  # taken over from a dead attempt
+            _close_dead_task(seen.worker_id)
     return Lease(version_id, seen.attempt + 1, worker_id)
 
 
@@ -199,6 +222,7 @@ def give_up(version_id: int, seen: _Seen) -> bool:
         INTERRUPTED_MESSAGE % {"n": seen.attempt},
     )
     if failed:
+        _close_dead_task(seen.worker_id)
         logger.warning(
             "version %s failed: %s attempts interrupted", version_id, seen.attempt
         )
@@ -256,6 +280,7 @@ def _recover(pk: int, seen: _Seen, done: dict[str, int]) -> None:
         if seen.filter(pk).update(
             status=VersionStatus.PENDING, worker_id="", heartbeat_at=None
         ):
+            _close_dead_task(seen.worker_id)
             transaction.on_commit(lambda: enqueue_processing(pk))
             done["versions_requeued"] += 1
             logger.warning(

@@ -7,7 +7,9 @@ a benchmark. Every PyMuPDF call goes to the sandboxed pool of :mod:`documents.pd
 touches nothing else.
 
 Progress: ``pages_done`` is saved after each chunk of pages
-(``DOCUMENT_CHUNK_PAGES``) so the upload page can poll it. A version becomes
+(``DOCUMENT_CHUNK_PAGES``) so the upload page can poll it, with that chunk's pages
+and a heartbeat, while this attempt holds the version (:mod:`documents.leases`):
+an attempt after a dead one resumes after the pages stored. A version becomes
 ready once every page has its text, word boxes and thumbnail; the larger common
 widths are rendered afterwards by :func:`prerender_version` (a page asked for
 before that is rendered by the pool on request).
@@ -60,7 +62,9 @@ def _convert_images(version: DocumentVersion, lease: leases.Lease) -> None:
     _update(version, lease, sha256=sha, file=rel)
 
 
-def process_version(version_id: int) -> DocumentVersion:
+def process_version(
+    version_id: int, *, worker_id: str | None = None
+) -> DocumentVersion:
     """Validate and index one version, reporting progress; return it.
 
     Idempotent: a ready or failed version, or one another live attempt holds,
@@ -68,7 +72,7 @@ def process_version(version_id: int) -> DocumentVersion:
     stored (see :mod:`documents.leases`); an attempt declared dead that comes
     back stops at its next chunk without writing.
     """
-    lease = leases.claim(version_id)
+    lease = leases.claim(version_id, worker_id=worker_id)
     version = DocumentVersion.objects.get(pk=version_id)
     if lease is None:
         return version

@@ -186,6 +186,14 @@ def test_a_killed_worker_s_document_is_resumed_by_a_fresh_worker(stack):
         "SELECT attempt FROM documents_documentversion WHERE id = %s", version_id
     )[0]
     assert attempt == 2
+    # The killed run's task row is closed, not left "running" for ever.
+    dead = db.row(
+        "SELECT status FROM django_tasks_database_dbtaskresult"
+        " WHERE task_path LIKE %s AND CAST(worker_ids AS TEXT) LIKE %s",
+        "%process_version_task",
+        '%"first"%',
+    )
+    assert dead == ("FAILED",)
     # Progress moved again from where it stopped (what the status partial shows).
     progress = [done for st, done, _t in seen if st == "processing"]
     assert all(killed_at <= done < PAGES for done in progress)
