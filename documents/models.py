@@ -134,6 +134,11 @@ class DocumentVersion(models.Model):
     failure_code = models.CharField(max_length=32, blank=True)
     failure_reason = models.CharField(_("Lý do lỗi"), max_length=400, blank=True)
     pages_done = models.PositiveIntegerField(_("Số trang đã xử lý"), default=0)
+    # Who processes it (documents/leases.py): the number of attempts started,
+    # the current attempt's worker and its last sign of life.
+    attempt = models.PositiveSmallIntegerField(_("Lần xử lý"), default=0)
+    worker_id = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

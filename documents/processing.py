@@ -7,7 +7,9 @@ a benchmark. Every PyMuPDF call goes to the sandboxed pool of :mod:`documents.pd
 touches nothing else.
 
 Progress: ``pages_done`` is saved after each chunk of pages
-(``DOCUMENT_CHUNK_PAGES``) so the upload page can poll it. A version becomes
+(``DOCUMENT_CHUNK_PAGES``) so the upload page can poll it, with that chunk's pages
+and a heartbeat, while this attempt holds the version (:mod:`documents.leases`):
+an attempt after a dead one resumes after the pages stored. A version becomes
 ready once every page has its text, word boxes and thumbnail; the larger common
 widths are rendered afterwards by :func:`prerender_version` (a page asked for
 before that is rendered by the pool on request).
@@ -25,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from documents import pdf, storage
+from documents import leases, pdf, storage
 from documents.models import DocumentPage, DocumentVersion, VersionStatus
 from nghisu.text import fold
 
@@ -34,38 +36,14 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_WIDTH = 160
 
 
-def _update(version: DocumentVersion, **fields) -> None:
+def _update(version: DocumentVersion, lease: leases.Lease, **fields) -> None:
+    """Save ``fields`` (and the heartbeat) while ``lease`` holds the version."""
+    lease.beat(**fields)
     for name, value in fields.items():
         setattr(version, name, value)
-    DocumentVersion.objects.filter(pk=version.pk).update(**fields)
 
 
-def _fail(version: DocumentVersion, code: str, message: str) -> None:
-    with transaction.atomic():
-        DocumentPage.objects.filter(version=version).delete()
-        _update(
-            version,
-            status=VersionStatus.FAILED,
-            failure_code=code,
-            failure_reason=message[:400],
-            processed_at=timezone.now(),
-        )
-    _discard_unreferenced_files(version)
-
-
-def _discard_unreferenced_files(version: DocumentVersion) -> None:
-    """Delete the files of a failed version that no other version uses."""
-    others = DocumentVersion.objects.exclude(pk=version.pk)
-    if (
-        version.source_file
-        and not others.filter(source_sha256=version.source_sha256).exists()
-    ):
-        storage.absolute(version.source_file).unlink(missing_ok=True)
-    if version.file and not others.filter(sha256=version.sha256).exists():
-        storage.absolute(version.file).unlink(missing_ok=True)
-
-
-def _convert_images(version: DocumentVersion) -> None:
+def _convert_images(version: DocumentVersion, lease: leases.Lease) -> None:
     """Turn an uploaded JPEG/PNG into a one-page PDF stored under its hash."""
     incoming = storage.root() / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
@@ -81,35 +59,68 @@ def _convert_images(version: DocumentVersion) -> None:
             os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    _update(version, sha256=sha, file=rel)
+    _update(version, lease, sha256=sha, file=rel)
 
 
-def process_version(version_id: int) -> DocumentVersion:
+def process_version(
+    version_id: int, *, worker_id: str | None = None
+) -> DocumentVersion:
     """Validate and index one version, reporting progress; return it.
 
-    Idempotent: a ready version is left alone; any other state starts over.
+    Idempotent: a ready or failed version, or one another live attempt holds,
+    is left alone. An attempt after a dead one resumes after the pages it
+    stored (see :mod:`documents.leases`); an attempt declared dead that comes
+    back stops at its next chunk without writing.
     """
+    lease = leases.claim(version_id, worker_id=worker_id)
     version = DocumentVersion.objects.get(pk=version_id)
-    if version.status == VersionStatus.READY:
+    if lease is None:
         return version
-    _update(version, status=VersionStatus.PROCESSING, pages_done=0)
     try:
-        if version.source_kind != "pdf":
-            _convert_images(version)
-        _index(version)
+        if version.source_kind != "pdf" and not version.file:
+            _convert_images(version, lease)
+        _index(version, lease)
+    except leases.LeaseLost:
+        logger.warning(
+            "version %s: attempt %s was taken over; it stops here",
+            version.pk,
+            lease.attempt,
+        )
     except pdf.PdfError as exc:
         logger.info("version %s failed: %s (%s)", version.pk, exc.code, exc.message)
-        _fail(version, exc.code, exc.message)
+        leases.fail(version.pk, lease, exc.code, exc.message)
     except Exception:
         logger.exception("version %s: unexpected error while processing", version.pk)
-        _fail(version, "internal", pdf.MESSAGES["internal"])
+        leases.fail(version.pk, lease, "internal", pdf.MESSAGES["internal"])
+    version.refresh_from_db()
     return version
 
 
-def _index(version: DocumentVersion) -> None:
-    path = storage.absolute(version.file)
-    info = pdf.inspect(path, max_pages=settings.DOCUMENT_MAX_PAGES)
-    total = info["page_count"]
+def _resume_from(version: DocumentVersion, lease: leases.Lease) -> int:
+    """Return the first page to process: after the pages an earlier attempt
+    stored (with their thumbnails), or 1 with the pages cleared."""
+    done = version.pages_done if version.page_count else 0
+    with transaction.atomic():
+        lease.beat()
+        DocumentPage.objects.filter(version=version, number__gt=done).delete()
+        if DocumentPage.objects.filter(version=version).count() != done:
+            DocumentPage.objects.filter(version=version).delete()
+            done = 0
+    if done:
+        logger.info(
+            "version %s: attempt %s resumes after page %s",
+            version.pk,
+            lease.attempt,
+            done,
+        )
+    version.pages_done = done
+    return done + 1
+
+
+def _inspect(version: DocumentVersion, lease: leases.Lease) -> None:
+    info = pdf.inspect(
+        storage.absolute(version.file), max_pages=settings.DOCUMENT_MAX_PAGES
+    )
     active = {
         key: info.get(key)
         for key in (
@@ -124,16 +135,26 @@ def _index(version: DocumentVersion) -> None:
     }
     _update(
         version,
-        page_count=total,
+        lease,
+        page_count=info["page_count"],
         page_sizes=info["page_sizes"],
         is_scanned=bool(info.get("is_scanned")),
         active_content=active,
+        pages_done=0,
     )
-    DocumentPage.objects.filter(version=version).delete()
+
+
+def _index(version: DocumentVersion, lease: leases.Lease) -> None:
+    start = _resume_from(version, lease)
+    if start == 1:
+        _inspect(version, lease)
+    path = storage.absolute(version.file)
+    total = version.page_count
     out_dir = storage.render_dir(version.sha256)
     chunk = max(1, settings.DOCUMENT_CHUNK_PAGES)
     chunks = [
-        (first, min(first + chunk - 1, total)) for first in range(1, total + 1, chunk)
+        (first, min(first + chunk - 1, total))
+        for first in range(start, total + 1, chunk)
     ]
 
     def work(bounds: tuple[int, int]) -> list[dict]:
@@ -143,14 +164,25 @@ def _index(version: DocumentVersion) -> None:
         return extracted
 
     # Chunks go to every worker of the pool at once (the pool is thread-safe);
-    # results come back in page order and are written from this thread only.
-    with ThreadPoolExecutor(max_workers=settings.DOCUMENT_PDF_WORKERS) as executor:
+    # results come back in page order and are written from this thread only,
+    # each chunk's pages and progress in one transaction with the heartbeat.
+    # A failure or a lost lease cancels the chunks not started yet.
+    executor = ThreadPoolExecutor(max_workers=settings.DOCUMENT_PDF_WORKERS)
+    try:
         for (_first, last), extracted in zip(
             chunks, executor.map(work, chunks), strict=True
         ):
-            _store_pages(version, extracted)
-            _update(version, pages_done=last)
-    _update(version, status=VersionStatus.READY, processed_at=timezone.now())
+            with transaction.atomic():
+                _update(version, lease, pages_done=last)
+                _store_pages(version, extracted)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    _update(
+        version,
+        lease,
+        status=VersionStatus.READY,
+        processed_at=timezone.now(),
+    )
     transaction.on_commit(lambda: _enqueue_prerender(version.pk))
 
 

@@ -307,6 +307,12 @@ DOCUMENT_RENDER_WIDTHS = (160, 400, 800, 1200, 1600)
 DOCUMENT_PRERENDER_WIDTHS = (160, 400, 800, 1200)
 # Pages per pool call while processing (progress is reported after each chunk).
 DOCUMENT_CHUNK_PAGES = env_int("DOCUMENT_CHUNK_PAGES", 10)
+# A processing attempt that records no progress for this many seconds is dead; the
+# scheduler enqueues it again (docs/documents.md). Longer than two pool calls on one
+# chunk (2 x DOCUMENT_PDF_WALL_SECONDS), so a slow worker is never taken over.
+DOCUMENT_HEARTBEAT_TIMEOUT = env_int("DOCUMENT_HEARTBEAT_TIMEOUT", 300)
+# Attempts before a version whose workers keep dying fails for good.
+DOCUMENT_MAX_ATTEMPTS = env_int("DOCUMENT_MAX_ATTEMPTS", 3)
 # The sandboxed PyMuPDF worker pool (documents/pdf/pool.py) of each process.
 DOCUMENT_PDF_WORKERS = env_int("DOCUMENT_PDF_WORKERS", 2)
 DOCUMENT_PDF_CPU_SECONDS = env_int("DOCUMENT_PDF_CPU_SECONDS", 60)

@@ -1,8 +1,10 @@
-"""Run the scheduled jobs of work/: reminders, closing at the deadline, overdue
-marks, missing reports. Loops every ``--interval`` seconds, or once.
+"""Run the scheduled jobs: those of work/ (reminders, closing at the deadline,
+overdue marks, missing reports) and the recovery of document processing whose
+worker died (``documents.leases``). Loops every ``--interval`` seconds, or once.
 
 Any number of schedulers may run (one per machine, or beside every worker):
-each job runs once per object and occasion (see ``work.actions.schedule``).
+each job runs once per object and occasion (see ``work.actions.schedule``), and
+a dead attempt is requeued by one scheduler only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from documents import leases
 from work import actions
+
+#: Each returns how many objects it handled, by name; one failing skips no other.
+JOBS = (actions.run_due_jobs, leases.recover_stale_versions)
 
 logger = logging.getLogger("work.schedule")
 
@@ -43,16 +49,16 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, stop)
             logger.info("run_schedule: every %.0f s", interval)
         while True:
-            try:
-                done = actions.run_due_jobs()
-            except Exception:
-                logger.exception("run_schedule: a run failed")
-                done = None
-            if done and any(done.values()):
+            done = {}
+            for job in JOBS:
+                try:
+                    done.update(job())
+                except Exception:
+                    logger.exception("run_schedule: %s failed", job.__name__)
+            if any(done.values()):
                 logger.info("run_schedule: %s", done)
             if once:
-                if done is not None:
-                    self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items()))
+                self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items()))
                 return
             slept = 0.0
             while slept < interval and not stopping:
