@@ -15,14 +15,19 @@ storm) are cast in batches, one transaction each (:func:`do_cast_many`), every
 cast answered on its own.
 
 Secret votes: who voted (``VoteCast``) and what was chosen (``Ballot``: random
-UUID, option, random receipt) are never linked; closing rewrites the ballots
-in random order. A secret vote's result states what the vote-counting record
+UUID, option, random receipt) are never linked, not even by the transaction
+that wrote them: while the vote is open its ballots are stored only sealed to
+the vote's public key (:mod:`meetings.ballot_seal`, ``SealedBallot``); the
+close opens them with the private key (a file outside the database), writes
+every ballot in random order in one transaction and destroys the key. A
+secret vote's result states what the vote-counting record
 of Resolution 31/2023/UBTVQH15 states: members entitled, ballots issued (the
 members present with a right to vote), returned (cast), counts per option.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import secrets
@@ -37,10 +42,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.actions import record_audit
+from accounts.actions import record_audit, record_refusal
 from accounts.models import BodyKind, Membership, Position, User
 from accounts.queries import member_count
-from meetings import events, queries
+from meetings import ballot_seal, events, queries
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -52,6 +57,7 @@ from meetings.models import (
 from meetings.room import int_field as _int
 from meetings.room_models import (
     Ballot,
+    SealedBallot,
     Vote,
     VoteCast,
     VoteKind,
@@ -67,6 +73,8 @@ DEFAULT_OPTIONS = [
 ]
 MAX_OPTIONS = 10
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+
+logger = logging.getLogger(__name__)
 
 
 def new_receipt() -> str:
@@ -366,8 +374,10 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     """Open a prepared vote (the presiding chair, meeting in progress).
 
     One open vote per meeting (a database constraint backs the check). Locks
-    the meeting, then the vote. Audits ``vote.open``; event ``vote.opened``.
-    Opening a vote already open changes nothing.
+    the meeting, then the vote. A secret vote gets its key pair: the public
+    key on the vote, the private key written (before the commit) to a file in
+    ``VOTE_KEY_DIR``. Audits ``vote.open``; event ``vote.opened``. Opening a
+    vote already open changes nothing.
     """
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
@@ -391,10 +401,27 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
         vote.status = VoteStatus.OPEN
         vote.opened_at = timezone.now()
         vote.opened_by = actor
-        vote.save(update_fields=["status", "opened_at", "opened_by"])
+        if vote.is_secret:
+            vote.seal_key = _new_seal_key(vote)
+        vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
         record_audit(actor, "vote.open", vote)
         events.publish(meeting.pk, {"type": "vote.opened", "vote": vote_dict(vote)})
     return {"vote": vote.pk}
+
+
+def _new_seal_key(vote: Vote) -> bytes:
+    try:
+        return ballot_seal.new_key(vote.pk)
+    except OSError:
+        logger.exception("vote %s: cannot write the ballot key", vote.pk)
+        raise ActionError(
+            _(
+                "Không ghi được khóa niêm phong phiếu kín nên chưa mở được "
+                "cuộc biểu quyết; hãy báo quản trị hệ thống kiểm tra thư mục "
+                "khóa (VOTE_KEY_DIR)."
+            ),
+            code="ballot_key_unavailable",
+        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -487,7 +514,8 @@ def do_cast_many(
     second ballot impossible; a voter who lost the race to another
     transaction is answered as casting again), their ballots with one bulk
     insert **in random order** (the order of a batch's ballots says nothing
-    about the order of its voters). Casts of a voter who has voted (also
+    about the order of its voters); a secret vote's ballots are sealed
+    (:func:`_insert_ballots`), nothing else depends on the choice. Casts of a voter who has voted (also
     earlier in the same batch) are handled in arrival order: the same command
     re-sent (same ``client_id``) is answered with ``duplicate: true`` and
     changes nothing; another one changes the choice if the vote allows it,
@@ -661,8 +689,22 @@ def _insert_casts(
 
 
 def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
-    """Insert ballots ``(option, receipt)`` in random order (one statement)."""
+    """Insert ballots ``(option, receipt)`` in random order (one statement).
+
+    A secret vote's are sealed to its public key (one key agreement for the
+    batch) and stored as :class:`SealedBallot` rows of equal length: the
+    transaction that stores a voter's ``VoteCast`` writes nothing readable
+    that depends on the choice."""
     random.SystemRandom().shuffle(rows)
+    if vote.is_secret:
+        index = {key: n for n, key in enumerate(vote.option_keys())}
+        sealed = ballot_seal.seal(
+            vote.pk, vote.seal_key, [(index[o], r) for o, r in rows]
+        )
+        SealedBallot.objects.bulk_create(
+            [SealedBallot(vote=vote, data=blob) for blob in sealed], batch_size=500
+        )
+        return
     Ballot.objects.bulk_create(
         [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
         batch_size=500,
@@ -726,11 +768,24 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     """Close an open vote and freeze its result (the presiding chair).
 
     Locks the meeting, then the vote exclusively (waiting for ballots being
-    cast). Secret ballots are rewritten in random order. Audits ``vote.close``;
-    event ``vote.closed`` with the result without its lists (receipt codes,
-    names; :func:`result_lists`), which the answer leaves out too. Closing a
-    closed vote returns its result and changes nothing.
+    cast, and for a racing close, which then finds it closed). A secret vote's
+    sealed ballots are opened with its private key and written as ballots in
+    random order (:func:`unseal_ballots`); after the commit the key file is
+    destroyed. Without its key file a secret vote is not closed: refused with
+    ``ballot_key_missing``, no result recorded, the refusal audited
+    (``vote.close_refused``). Audits ``vote.close``; event ``vote.closed``
+    with the result without its lists (receipt codes, names;
+    :func:`result_lists`), which the answer leaves out too. Closing a closed
+    vote returns its result and changes nothing.
     """
+    try:
+        return _close(actor, meeting_id, vote_id)
+    except ActionError as exc:
+        record_refusal(exc)
+        raise
+
+
+def _close(actor: User, meeting_id: int, vote_id: int) -> dict[str, Any]:
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
         _require_preside(actor, meeting)
@@ -744,12 +799,14 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
                 _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
             )
         if vote.is_secret:
-            shuffle_ballots(vote)
+            unseal_ballots(actor, vote)
         vote.result = compute_result(vote, meeting=meeting)
         vote.status = VoteStatus.CLOSED
         vote.closed_at = timezone.now()
         vote.closed_by = actor
-        vote.save(update_fields=["status", "closed_at", "closed_by", "result"])
+        vote.save(
+            update_fields=["status", "closed_at", "closed_by", "result", "seal_key"]
+        )
         record_audit(
             actor,
             "vote.close",
@@ -761,14 +818,64 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     return {"vote": vote.pk, "result": public_result(vote.result)}
 
 
-def shuffle_ballots(vote: Vote) -> None:
-    """Rewrite a vote's ballots in random order with fresh random keys."""
-    rows = list(Ballot.objects.filter(vote=vote).values_list("option", "receipt"))
+def unseal_ballots(actor: User, vote: Vote) -> None:
+    """Open a secret vote's sealed ballots (inside the close's transaction):
+    insert them as ballots in random order, all in this one transaction (one
+    ``xmin``, no time), delete the sealed rows, forget the public key, and
+    destroy the private key file once the transaction commits.
+
+    Refuses (``ActionError`` carrying its audit) when the key file is missing
+    or does not match, or a sealed ballot does not open."""
+    private = ballot_seal.load_key(vote.pk, vote.seal_key)
+    if private is None:
+        logger.error("vote %s: the ballot key file is missing", vote.pk)
+        raise _unseal_refusal(
+            actor,
+            vote,
+            "ballot_key_missing",
+            _(
+                "Không tìm thấy khóa niêm phong phiếu kín của cuộc biểu quyết "
+                "này nên không kiểm được phiếu; kết quả chưa được ghi. Hãy báo "
+                "quản trị hệ thống kiểm tra thư mục khóa (VOTE_KEY_DIR)."
+            ),
+        )
+    sealed = list(SealedBallot.objects.filter(vote=vote).values_list("data", flat=True))
+    try:
+        opened = ballot_seal.open_sealed(vote.pk, private, sealed)
+    except ballot_seal.SealError:
+        logger.error("vote %s: a sealed ballot does not open", vote.pk)
+        raise _unseal_refusal(
+            actor,
+            vote,
+            "ballot_damaged",
+            _(
+                "Có phiếu kín đã niêm phong bị hỏng hoặc bị sửa nên không kiểm "
+                "được phiếu; kết quả chưa được ghi."
+            ),
+        ) from None
+    keys = vote.option_keys()
+    rows = [(keys[index], receipt) for index, receipt in opened]
     random.SystemRandom().shuffle(rows)
-    Ballot.objects.filter(vote=vote).delete()
     Ballot.objects.bulk_create(
         [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
         batch_size=500,
+    )
+    SealedBallot.objects.filter(vote=vote).delete()
+    vote.seal_key = None
+    vote_id = vote.pk
+    transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
+
+
+def _unseal_refusal(actor: User, vote: Vote, code: str, message: str) -> ActionError:
+    return ActionError(
+        message,
+        code=code,
+        audit={
+            "user": actor,
+            "action": "vote.close_refused",
+            "obj": vote,
+            "detail": {"reason": code},
+        },
     )
 
 
