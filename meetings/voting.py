@@ -969,6 +969,42 @@ def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, A
     return result
 
 
+def discard_round(vote_id: int, *, reason: str) -> dict[str, Any]:
+    """Discard an open vote's round, uncounted, and return it to draft: for an
+    administrator when it cannot be closed (a secret vote whose key file is
+    lost). ``manage.py discard_vote``; never from the room.
+
+    Deletes its casts and ballots (sealed or not), forgets its key and
+    destroys the key file after the commit; the chair may open it again, a
+    new round with a new key. Audits ``vote.discard`` with the reason and the
+    number of casts discarded; event ``vote.opened`` with the vote in draft
+    (the room replaces the vote it knows).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ActionError(_("Hãy ghi lý do hủy lượt biểu quyết."), code="bad_field")
+    with transaction.atomic():
+        vote = _lock_vote(vote_id)
+        if vote is None:
+            raise _not_found()
+        if vote.status != VoteStatus.OPEN:
+            raise ActionError(
+                _("Chỉ hủy được lượt biểu quyết đang mở."), code="vote_not_open"
+            )
+        casts, _n = VoteCast.objects.filter(vote=vote).delete()
+        Ballot.objects.filter(vote=vote).delete()
+        SealedBallot.objects.filter(vote=vote).delete()
+        vote.status = VoteStatus.DRAFT
+        vote.opened_at = vote.opened_by = vote.seal_key = None
+        vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
+        record_audit(None, "vote.discard", vote, reason=reason, casts=casts)
+        transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
+        events.publish(
+            vote.meeting_id, {"type": "vote.opened", "vote": vote_dict(vote)}
+        )
+    return {"vote": vote.pk, "discarded": casts}
+
+
 def recount(vote: Vote) -> dict[str, Any]:
     """Recompute a closed vote's result from its stored ballots.
 

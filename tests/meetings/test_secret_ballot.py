@@ -9,6 +9,7 @@ import os
 import stat
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from nghisu.errors import ActionError
@@ -252,6 +253,22 @@ def test_without_its_key_a_secret_vote_is_not_counted_and_the_refusal_is_audited
     audits = AuditEvent.objects.filter(action="vote.close_refused")
     assert audits.count() == 2
     assert audits.first().detail == {"reason": "ballot_key_missing"}
+
+    # The way out: an administrator discards the round; the chair runs it again.
+    with pytest.raises(CommandError):
+        call_command("discard_vote", str(vote_id), "--reason", " ")
+    call_command("discard_vote", str(vote_id), "--reason", "Mất khóa niêm phong")
+    vote.refresh_from_db()
+    assert vote.status == VoteStatus.DRAFT and vote.seal_key is None
+    assert not SealedBallot.objects.filter(vote_id=vote_id).exists()
+    assert AuditEvent.objects.get(action="vote.discard").detail == {
+        "reason": "Mất khóa niêm phong",
+        "casts": 2,
+    }
+    voting.do_open(cast.chair, meeting.pk, vote_id=vote_id)
+    _cast_each(meeting, vote_id, voters)
+    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    assert result["returned"] == result["valid"] == 2
 
 
 def test_a_damaged_sealed_ballot_stops_the_count(cast):
