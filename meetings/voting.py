@@ -695,8 +695,8 @@ def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
     batch) and stored as :class:`SealedBallot` rows of equal length: the
     transaction that stores a voter's ``VoteCast`` writes nothing readable
     that depends on the choice."""
-    random.SystemRandom().shuffle(rows)
-    if vote.is_secret:
+    if vote.is_secret and vote.seal_key is not None:
+        random.SystemRandom().shuffle(rows)
         index = {key: n for n, key in enumerate(vote.option_keys())}
         sealed = ballot_seal.seal(
             vote.pk, vote.seal_key, [(index[o], r) for o, r in rows]
@@ -705,10 +705,7 @@ def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
             [SealedBallot(vote=vote, data=blob) for blob in sealed], batch_size=500
         )
         return
-    Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
-        batch_size=500,
-    )
+    _write_ballots(vote, rows)
 
 
 def _recast(
@@ -825,7 +822,12 @@ def unseal_ballots(actor: User, vote: Vote) -> None:
     destroy the private key file once the transaction commits.
 
     Refuses (``ActionError`` carrying its audit) when the key file is missing
-    or does not match, or a sealed ballot does not open."""
+    or does not match, or a sealed ballot does not open. A vote opened before
+    ballots were sealed (no key) has its clear ballots rewritten in random
+    order, as it was then."""
+    if vote.seal_key is None:
+        _rewrite_ballots(vote)
+        return
     private = ballot_seal.load_key(vote.pk, vote.seal_key)
     if private is None:
         logger.error("vote %s: the ballot key file is missing", vote.pk)
@@ -854,16 +856,26 @@ def unseal_ballots(actor: User, vote: Vote) -> None:
             ),
         ) from None
     keys = vote.option_keys()
-    rows = [(keys[index], receipt) for index, receipt in opened]
+    _write_ballots(vote, [(keys[index], receipt) for index, receipt in opened])
+    SealedBallot.objects.filter(vote=vote).delete()
+    vote.seal_key = None
+    vote_id = vote.pk
+    transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
+
+
+def _write_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
+    """Insert clear ballots ``(option, receipt)`` in random order."""
     random.SystemRandom().shuffle(rows)
     Ballot.objects.bulk_create(
         [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
         batch_size=500,
     )
-    SealedBallot.objects.filter(vote=vote).delete()
-    vote.seal_key = None
-    vote_id = vote.pk
-    transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
+
+
+def _rewrite_ballots(vote: Vote) -> None:
+    rows = list(Ballot.objects.filter(vote=vote).values_list("option", "receipt"))
+    Ballot.objects.filter(vote=vote).delete()
+    _write_ballots(vote, rows)
 
 
 def _unseal_refusal(actor: User, vote: Vote, code: str, message: str) -> ActionError:

@@ -328,3 +328,18 @@ def test_a_key_directory_that_cannot_be_written_keeps_the_vote_closed(
         _room_with(cast, 1, kind="secret")
     assert refused.value.code == "ballot_key_unavailable"
     assert not Vote.objects.filter(status=VoteStatus.OPEN).exists()
+
+
+def test_a_secret_vote_opened_before_ballots_were_sealed_still_closes(cast):
+    """Deployed during an open secret vote (no key on it): its ballots are
+    stored and counted as before, rewritten in random order at the close."""
+    from meetings import voting
+    from meetings.models import Ballot, SealedBallot, Vote
+
+    meeting, vote_id, voters = _room_with(cast, 3, kind="secret")
+    Vote.objects.filter(pk=vote_id).update(seal_key=None)
+    _cast_each(meeting, vote_id, voters)
+    assert not SealedBallot.objects.exists()
+    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    assert result["counts"] == {"yes": 1, "no": 1, "abstain": 1}
+    assert Ballot.objects.filter(vote_id=vote_id).count() == 3
