@@ -27,12 +27,9 @@ members present with a right to vote), returned (cast), counts per option.
 
 from __future__ import annotations
 
-import logging
 import math
-import random
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +42,7 @@ from django.utils.translation import gettext_lazy
 from accounts.actions import record_audit, record_refusal
 from accounts.models import BodyKind, Membership, Position, User
 from accounts.queries import member_count
-from meetings import ballot_seal, events, queries
+from meetings import ballot_box, ballot_seal, events, queries
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -73,8 +70,6 @@ DEFAULT_OPTIONS = [
 ]
 MAX_OPTIONS = 10
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
-
-logger = logging.getLogger(__name__)
 
 
 def new_receipt() -> str:
@@ -402,26 +397,11 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
         vote.opened_at = timezone.now()
         vote.opened_by = actor
         if vote.is_secret:
-            vote.seal_key = _new_seal_key(vote)
+            vote.seal_key = ballot_box.new_key(vote)
         vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
         record_audit(actor, "vote.open", vote)
         events.publish(meeting.pk, {"type": "vote.opened", "vote": vote_dict(vote)})
     return {"vote": vote.pk}
-
-
-def _new_seal_key(vote: Vote) -> bytes:
-    try:
-        return ballot_seal.new_key(vote.pk)
-    except OSError:
-        logger.exception("vote %s: cannot write the ballot key", vote.pk)
-        raise ActionError(
-            _(
-                "Không ghi được khóa niêm phong phiếu kín nên chưa mở được "
-                "cuộc biểu quyết; hãy báo quản trị hệ thống kiểm tra thư mục "
-                "khóa (VOTE_KEY_DIR)."
-            ),
-            code="ballot_key_unavailable",
-        ) from None
 
 
 # ---------------------------------------------------------------------------
@@ -515,7 +495,7 @@ def do_cast_many(
     transaction is answered as casting again), their ballots with one bulk
     insert **in random order** (the order of a batch's ballots says nothing
     about the order of its voters); a secret vote's ballots are sealed
-    (:func:`_insert_ballots`), nothing else depends on the choice. Casts of a voter who has voted (also
+    (:func:`meetings.ballot_box.insert`), nothing else depends on the choice. Casts of a voter who has voted (also
     earlier in the same batch) are handled in arrival order: the same command
     re-sent (same ``client_id``) is answered with ``duplicate: true`` and
     changes nothing; another one changes the choice if the vote allows it,
@@ -556,7 +536,7 @@ def do_cast_many(
                 vote, [(casts[n], receipts[n]) for n in new]
             ).items()
         }
-        _insert_ballots(
+        ballot_box.insert(
             vote, [(casts[n].option, receipts[n]) for n in new if n in stored]
         )
         for n, cast in stored.items():
@@ -688,26 +668,6 @@ def _insert_casts(
     return stored
 
 
-def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
-    """Insert ballots ``(option, receipt)`` in random order (one statement).
-
-    A secret vote's are sealed to its public key (one key agreement for the
-    batch) and stored as :class:`SealedBallot` rows of equal length: the
-    transaction that stores a voter's ``VoteCast`` writes nothing readable
-    that depends on the choice."""
-    if vote.is_secret and vote.seal_key is not None:
-        random.SystemRandom().shuffle(rows)
-        index = {key: n for n, key in enumerate(vote.option_keys())}
-        sealed = ballot_seal.seal(
-            vote.pk, vote.seal_key, [(index[o], r) for o, r in rows]
-        )
-        SealedBallot.objects.bulk_create(
-            [SealedBallot(vote=vote, data=blob) for blob in sealed], batch_size=500
-        )
-        return
-    _write_ballots(vote, rows)
-
-
 def _recast(
     vote: Vote, existing: VoteCast, option: str, client_id: str
 ) -> tuple[dict[str, Any], bool]:
@@ -767,7 +727,7 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     Locks the meeting, then the vote exclusively (waiting for ballots being
     cast, and for a racing close, which then finds it closed). A secret vote's
     sealed ballots are opened with its private key and written as ballots in
-    random order (:func:`unseal_ballots`); after the commit the key file is
+    random order (:func:`meetings.ballot_box.unseal`); after the commit the key file is
     destroyed. Without its key file a secret vote is not closed: refused with
     ``ballot_key_missing``, no result recorded, the refusal audited
     (``vote.close_refused``). Audits ``vote.close``; event ``vote.closed``
@@ -796,7 +756,7 @@ def _close(actor: User, meeting_id: int, vote_id: int) -> dict[str, Any]:
                 _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
             )
         if vote.is_secret:
-            unseal_ballots(actor, vote)
+            ballot_box.unseal(actor, vote)
         vote.result = compute_result(vote, meeting=meeting)
         vote.status = VoteStatus.CLOSED
         vote.closed_at = timezone.now()
@@ -813,82 +773,6 @@ def _close(actor: User, meeting_id: int, vote_id: int) -> dict[str, Any]:
         )
         events.publish(meeting.pk, {"type": "vote.closed", "vote": vote_dict(vote)})
     return {"vote": vote.pk, "result": public_result(vote.result)}
-
-
-def unseal_ballots(actor: User, vote: Vote) -> None:
-    """Open a secret vote's sealed ballots (inside the close's transaction):
-    insert them as ballots in random order, all in this one transaction (one
-    ``xmin``, no time), delete the sealed rows, forget the public key, and
-    destroy the private key file once the transaction commits.
-
-    Refuses (``ActionError`` carrying its audit) when the key file is missing
-    or does not match, or a sealed ballot does not open. A vote opened before
-    ballots were sealed (no key) has its clear ballots rewritten in random
-    order, as it was then."""
-    if vote.seal_key is None:
-        _rewrite_ballots(vote)
-        return
-    private = ballot_seal.load_key(vote.pk, vote.seal_key)
-    if private is None:
-        logger.error("vote %s: the ballot key file is missing", vote.pk)
-        raise _unseal_refusal(
-            actor,
-            vote,
-            "ballot_key_missing",
-            _(
-                "Không tìm thấy khóa niêm phong phiếu kín của cuộc biểu quyết "
-                "này nên không kiểm được phiếu; kết quả chưa được ghi. Hãy báo "
-                "quản trị hệ thống kiểm tra thư mục khóa (VOTE_KEY_DIR)."
-            ),
-        )
-    sealed = list(SealedBallot.objects.filter(vote=vote).values_list("data", flat=True))
-    try:
-        opened = ballot_seal.open_sealed(vote.pk, private, sealed)
-    except ballot_seal.SealError:
-        logger.error("vote %s: a sealed ballot does not open", vote.pk)
-        raise _unseal_refusal(
-            actor,
-            vote,
-            "ballot_damaged",
-            _(
-                "Có phiếu kín đã niêm phong bị hỏng hoặc bị sửa nên không kiểm "
-                "được phiếu; kết quả chưa được ghi."
-            ),
-        ) from None
-    keys = vote.option_keys()
-    _write_ballots(vote, [(keys[index], receipt) for index, receipt in opened])
-    SealedBallot.objects.filter(vote=vote).delete()
-    vote.seal_key = None
-    vote_id = vote.pk
-    transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
-
-
-def _write_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
-    """Insert clear ballots ``(option, receipt)`` in random order."""
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
-        batch_size=500,
-    )
-
-
-def _rewrite_ballots(vote: Vote) -> None:
-    rows = list(Ballot.objects.filter(vote=vote).values_list("option", "receipt"))
-    Ballot.objects.filter(vote=vote).delete()
-    _write_ballots(vote, rows)
-
-
-def _unseal_refusal(actor: User, vote: Vote, code: str, message: str) -> ActionError:
-    return ActionError(
-        message,
-        code=code,
-        audit={
-            "user": actor,
-            "action": "vote.close_refused",
-            "obj": vote,
-            "detail": {"reason": code},
-        },
-    )
 
 
 def _chair_ids(meeting: Meeting) -> set[int]:
