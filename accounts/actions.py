@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import (
@@ -72,6 +72,17 @@ def record_audits(
     return AuditEvent.objects.bulk_create(
         [_audit_event(user, action, obj, ip=ip, detail=d) for obj, d in items]
     )
+
+
+def record_refusal(exc: ActionError) -> None:
+    """Audit a refusal that asks for it (``exc.audit``), once, outside any
+    transaction: the refused change rolled back, its audit must stay. Inside a
+    transaction it waits for whoever ends it to call this again."""
+    audit = getattr(exc, "audit", None)
+    if not audit or connection.in_atomic_block:
+        return
+    exc.audit = None
+    record_audit(audit["user"], audit["action"], audit["obj"], **audit["detail"])
 
 
 def create_user(

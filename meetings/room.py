@@ -28,7 +28,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actions import record_audit
+from accounts.actions import record_audit, record_refusal
 from accounts.models import User
 from meetings import events, queries
 from meetings.models import (
@@ -1187,6 +1187,9 @@ def run_once(
         if previous is None:
             raise
         return previous, True
+    except ActionError as exc:
+        record_refusal(exc)  # a refusal to audit, now that it rolled back
+        raise
     return result, False
 
 

@@ -6,9 +6,13 @@ Imported at the end of :mod:`meetings.models`, so these are models of the
 
 Secret ballots: :class:`VoteCast` records *who* voted (unique per vote and voter)
 and :class:`Ballot` records *what* was chosen, with a random UUID key, a random
-receipt code and no voter, no time and no ordered id. Nothing in the schema joins
-the two; closing a secret vote rewrites its ballots in random order so that
-even the storage order says nothing about who cast which.
+receipt code and no voter, no time and no ordered id. Rows written in one
+transaction share PostgreSQL's ``xmin`` and deleted rows stay readable in the
+table's pages, so while a secret vote is open its choices are stored only as
+:class:`SealedBallot` ciphertexts, sealed to a per-vote public key whose private
+half lives outside the database (:mod:`meetings.ballot_seal`); the close opens
+them, writes every :class:`Ballot` in random order in one transaction and
+destroys the key.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ __all__ = [
     "RoomPresence",
     "RoomProcess",
     "RoomState",
+    "SealedBallot",
     "SpeakerRequest",
     "SpeakerStatus",
     "Vote",
@@ -217,6 +222,10 @@ class Vote(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True, editable=False)
+    #: A secret vote's X25519 public key (32 bytes) while it is open: ballots
+    #: are sealed to it. The private key is a file in ``VOTE_KEY_DIR``, never
+    #: in the database, destroyed at the close.
+    seal_key = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("biểu quyết")
@@ -288,6 +297,22 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return self.receipt
+
+
+class SealedBallot(models.Model):
+    """A secret ballot while its vote is open: the option and receipt code
+    sealed to the vote's public key (``ephemeral key | nonce | AES-GCM``,
+    fixed length, randomised), nothing else. Deleted when the vote closes."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="+")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("phiếu kín đã niêm phong")
+        verbose_name_plural = _("phiếu kín đã niêm phong")
+
+    def __str__(self) -> str:
+        return f"sealed ballot of vote {self.vote_id}"
 
 
 class RoomCommand(models.Model):

@@ -15,8 +15,12 @@ storm) are cast in batches, one transaction each (:func:`do_cast_many`), every
 cast answered on its own.
 
 Secret votes: who voted (``VoteCast``) and what was chosen (``Ballot``: random
-UUID, option, random receipt) are never linked; closing rewrites the ballots
-in random order. A secret vote's result states what the vote-counting record
+UUID, option, random receipt) are never linked, not even by the transaction
+that wrote them: while the vote is open its ballots are stored only sealed to
+the vote's public key (:mod:`meetings.ballot_seal`, ``SealedBallot``); the
+close opens them with the private key (a file outside the database), writes
+every ballot in random order in one transaction and destroys the key. A
+secret vote's result states what the vote-counting record
 of Resolution 31/2023/UBTVQH15 states: members entitled, ballots issued (the
 members present with a right to vote), returned (cast), counts per option.
 """
@@ -24,10 +28,8 @@ members present with a right to vote), returned (cast), counts per option.
 from __future__ import annotations
 
 import math
-import random
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +39,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.actions import record_audit
+from accounts.actions import record_audit, record_refusal
 from accounts.models import BodyKind, Membership, Position, User
 from accounts.queries import member_count
-from meetings import events, queries
+from meetings import ballot_box, ballot_seal, events, queries
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -52,6 +54,7 @@ from meetings.models import (
 from meetings.room import int_field as _int
 from meetings.room_models import (
     Ballot,
+    SealedBallot,
     Vote,
     VoteCast,
     VoteKind,
@@ -366,8 +369,10 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     """Open a prepared vote (the presiding chair, meeting in progress).
 
     One open vote per meeting (a database constraint backs the check). Locks
-    the meeting, then the vote. Audits ``vote.open``; event ``vote.opened``.
-    Opening a vote already open changes nothing.
+    the meeting, then the vote. A secret vote gets its key pair: the public
+    key on the vote, the private key written (before the commit) to a file in
+    ``VOTE_KEY_DIR``. Audits ``vote.open``; event ``vote.opened``. Opening a
+    vote already open changes nothing.
     """
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
@@ -391,7 +396,9 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
         vote.status = VoteStatus.OPEN
         vote.opened_at = timezone.now()
         vote.opened_by = actor
-        vote.save(update_fields=["status", "opened_at", "opened_by"])
+        if vote.is_secret:
+            vote.seal_key = ballot_box.new_key(vote)
+        vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
         record_audit(actor, "vote.open", vote)
         events.publish(meeting.pk, {"type": "vote.opened", "vote": vote_dict(vote)})
     return {"vote": vote.pk}
@@ -487,7 +494,8 @@ def do_cast_many(
     second ballot impossible; a voter who lost the race to another
     transaction is answered as casting again), their ballots with one bulk
     insert **in random order** (the order of a batch's ballots says nothing
-    about the order of its voters). Casts of a voter who has voted (also
+    about the order of its voters); a secret vote's ballots are sealed
+    (:func:`meetings.ballot_box.insert`), nothing else depends on the choice. Casts of a voter who has voted (also
     earlier in the same batch) are handled in arrival order: the same command
     re-sent (same ``client_id``) is answered with ``duplicate: true`` and
     changes nothing; another one changes the choice if the vote allows it,
@@ -528,7 +536,7 @@ def do_cast_many(
                 vote, [(casts[n], receipts[n]) for n in new]
             ).items()
         }
-        _insert_ballots(
+        ballot_box.insert(
             vote, [(casts[n].option, receipts[n]) for n in new if n in stored]
         )
         for n, cast in stored.items():
@@ -660,15 +668,6 @@ def _insert_casts(
     return stored
 
 
-def _insert_ballots(vote: Vote, rows: list[tuple[str, str]]) -> None:
-    """Insert ballots ``(option, receipt)`` in random order (one statement)."""
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
-        batch_size=500,
-    )
-
-
 def _recast(
     vote: Vote, existing: VoteCast, option: str, client_id: str
 ) -> tuple[dict[str, Any], bool]:
@@ -726,11 +725,24 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
     """Close an open vote and freeze its result (the presiding chair).
 
     Locks the meeting, then the vote exclusively (waiting for ballots being
-    cast). Secret ballots are rewritten in random order. Audits ``vote.close``;
-    event ``vote.closed`` with the result without its lists (receipt codes,
-    names; :func:`result_lists`), which the answer leaves out too. Closing a
-    closed vote returns its result and changes nothing.
+    cast, and for a racing close, which then finds it closed). A secret vote's
+    sealed ballots are opened with its private key and written as ballots in
+    random order (:func:`meetings.ballot_box.unseal`); after the commit the key file is
+    destroyed. Without its key file a secret vote is not closed: refused with
+    ``ballot_key_missing``, no result recorded, the refusal audited
+    (``vote.close_refused``). Audits ``vote.close``; event ``vote.closed``
+    with the result without its lists (receipt codes, names;
+    :func:`result_lists`), which the answer leaves out too. Closing a closed
+    vote returns its result and changes nothing.
     """
+    try:
+        return _close(actor, meeting_id, vote_id)
+    except ActionError as exc:
+        record_refusal(exc)
+        raise
+
+
+def _close(actor: User, meeting_id: int, vote_id: int) -> dict[str, Any]:
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
         _require_preside(actor, meeting)
@@ -744,12 +756,14 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
                 _("Cuộc biểu quyết này chưa được mở."), code="vote_not_open"
             )
         if vote.is_secret:
-            shuffle_ballots(vote)
+            ballot_box.unseal(actor, vote)
         vote.result = compute_result(vote, meeting=meeting)
         vote.status = VoteStatus.CLOSED
         vote.closed_at = timezone.now()
         vote.closed_by = actor
-        vote.save(update_fields=["status", "closed_at", "closed_by", "result"])
+        vote.save(
+            update_fields=["status", "closed_at", "closed_by", "result", "seal_key"]
+        )
         record_audit(
             actor,
             "vote.close",
@@ -759,17 +773,6 @@ def do_close(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
         )
         events.publish(meeting.pk, {"type": "vote.closed", "vote": vote_dict(vote)})
     return {"vote": vote.pk, "result": public_result(vote.result)}
-
-
-def shuffle_ballots(vote: Vote) -> None:
-    """Rewrite a vote's ballots in random order with fresh random keys."""
-    rows = list(Ballot.objects.filter(vote=vote).values_list("option", "receipt"))
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.filter(vote=vote).delete()
-    Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), vote=vote, option=o, receipt=r) for o, r in rows],
-        batch_size=500,
-    )
 
 
 def _chair_ids(meeting: Meeting) -> set[int]:
@@ -860,6 +863,42 @@ def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, A
             .values_list("voter_id", "voter__full_name", "voter__username", "option")
         ]
     return result
+
+
+def discard_round(vote_id: int, *, reason: str) -> dict[str, Any]:
+    """Discard an open vote's round, uncounted, and return it to draft: for an
+    administrator when it cannot be closed (a secret vote whose key file is
+    lost). ``manage.py discard_vote``; never from the room.
+
+    Deletes its casts and ballots (sealed or not), forgets its key and
+    destroys the key file after the commit; the chair may open it again, a
+    new round with a new key. Audits ``vote.discard`` with the reason and the
+    number of casts discarded; event ``vote.opened`` with the vote in draft
+    (the room replaces the vote it knows).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ActionError(_("Hãy ghi lý do hủy lượt biểu quyết."), code="bad_field")
+    with transaction.atomic():
+        vote = _lock_vote(vote_id)
+        if vote is None:
+            raise _not_found()
+        if vote.status != VoteStatus.OPEN:
+            raise ActionError(
+                _("Chỉ hủy được lượt biểu quyết đang mở."), code="vote_not_open"
+            )
+        casts, _n = VoteCast.objects.filter(vote=vote).delete()
+        Ballot.objects.filter(vote=vote).delete()
+        SealedBallot.objects.filter(vote=vote).delete()
+        vote.status = VoteStatus.DRAFT
+        vote.opened_at = vote.opened_by = vote.seal_key = None
+        vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
+        record_audit(None, "vote.discard", vote, reason=reason, casts=casts)
+        transaction.on_commit(lambda: ballot_seal.destroy_key(vote_id))
+        events.publish(
+            vote.meeting_id, {"type": "vote.opened", "vote": vote_dict(vote)}
+        )
+    return {"vote": vote.pk, "discarded": casts}
 
 
 def recount(vote: Vote) -> dict[str, Any]:

@@ -159,6 +159,11 @@ TASKS = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: every file goes through a view
 
+# Private keys of open secret votes (one file each, mode 0600), destroyed when the
+# vote closes. Outside the database on purpose; every web process on every machine
+# must see the same directory (like MEDIA_ROOT); never back it up. docs/security.md.
+VOTE_KEY_DIR = Path(os.environ.get("VOTE_KEY_DIR", VAR_DIR / "vote-keys"))
+
 # --- people -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

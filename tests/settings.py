@@ -3,7 +3,11 @@
 pytest-django imports this before any conftest, so the defaults are set here.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("TASK_BACKEND", "immediate")
@@ -14,3 +18,7 @@ from nghisu.settings import *  # noqa: E402,F403
 
 # Hash test passwords quickly; the real hasher stays Django's PBKDF2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Secret votes' private keys: a directory of this run, removed at its end.
+VOTE_KEY_DIR = Path(tempfile.mkdtemp(prefix="nghisu-vote-keys-"))
+atexit.register(shutil.rmtree, VOTE_KEY_DIR, True)

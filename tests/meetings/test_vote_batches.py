@@ -159,6 +159,7 @@ def test_check_cast_many_answers_bad_input_in_its_place(cast):
 def test_the_order_of_a_batchs_ballots_does_not_follow_its_voters(cast):
     """Ballots of a batch are stored in random order: the physical order of a
     secret vote's ballots says nothing about who cast which."""
+    from meetings import voting
     from meetings.models import Ballot
     from meetings.voting import CastRequest, do_cast_many
 
@@ -169,6 +170,7 @@ def test_the_order_of_a_batchs_ballots_does_not_follow_its_voters(cast):
         casts=[CastRequest(v, "yes", f"c{n}") for n, v in enumerate(voters)],
     )
     in_voter_order = [o["receipt"] for o in outcomes]
+    voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     position = "ctid" if connection.vendor == "postgresql" else "rowid"
     table = connection.ops.quote_name(Ballot._meta.db_table)
     with connection.cursor() as cursor:

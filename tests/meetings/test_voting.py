@@ -110,7 +110,7 @@ def test_a_secret_ubnd_tie_cannot_know_the_chairmans_side(cast):
 
 def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
     from meetings import voting
-    from meetings.models import Ballot, VoteCast
+    from meetings.models import Ballot, SealedBallot, VoteCast
 
     # The schema: a ballot has no voter, no time and no ordered key.
     fields = {f.name: f for f in Ballot._meta.get_fields()}
@@ -128,14 +128,23 @@ def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
     casts = list(VoteCast.objects.filter(vote_id=vote).values())
     assert {c["option"] for c in casts} == {""}
     assert {c["receipt"] for c in casts} == {""}
+    # While the vote is open its choices exist only sealed, all of one length.
+    assert not Ballot.objects.filter(vote_id=vote).exists()
+    sealed = [
+        bytes(b)
+        for b in SealedBallot.objects.filter(vote_id=vote).values_list(
+            "data", flat=True
+        )
+    ]
+    assert len(sealed) == 3 and len({len(b) for b in sealed}) == 1
+    for receipt in receipts.values():
+        assert not any(receipt.encode() in b for b in sealed)
+    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+    assert not SealedBallot.objects.filter(vote_id=vote).exists()
     stored = set(Ballot.objects.filter(vote_id=vote).values_list("receipt", flat=True))
     for receipt in receipts.values():
         assert receipt in stored
         assert not VoteCast.objects.filter(receipt=receipt).exists()
-    before = set(Ballot.objects.filter(vote_id=vote).values_list("id", flat=True))
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
-    after = set(Ballot.objects.filter(vote_id=vote).values_list("id", flat=True))
-    assert before.isdisjoint(after)  # rewritten in random order with new keys
     assert sorted(
         Ballot.objects.filter(vote_id=vote).values_list("option", flat=True)
     ) == ["no", "yes", "yes"]

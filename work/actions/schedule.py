@@ -1,5 +1,5 @@
 """Scheduled jobs: consultation reminders and closing, overdue marks, missing
-reports. Run by ``manage.py run_schedule`` (a loop, or ``--once``).
+reports, leftover secret-ballot keys. Run by ``manage.py run_schedule`` (a loop, or ``--once``).
 
 Each job runs once per (job, object, occasion) however many schedulers run:
 the effect (notifications, closing) and a :class:`~work.models.ScheduledRun`
@@ -240,6 +240,14 @@ def build_missing_reports(now: datetime.datetime | None = None) -> int:
     return built
 
 
+def sweep_vote_keys() -> int:
+    """Destroy the key files of secret votes that are closed or gone (a
+    process died between a close's commit and the key's destruction)."""
+    from meetings import ballot_seal
+
+    return ballot_seal.sweep_keys()
+
+
 def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once; return how many objects each handled."""
     now = now or timezone.now()
@@ -248,6 +256,7 @@ def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
         "reminded": lambda: send_due_reminders(now),
         "overdue": lambda: mark_overdue_assignments(timezone.localdate(now)),
         "reports": lambda: build_missing_reports(now),
+        "vote_keys": sweep_vote_keys,
     }
     done = {}
     for name, job in jobs.items():
