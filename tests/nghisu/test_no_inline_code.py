@@ -24,6 +24,9 @@ TEMPLATE_PATTERNS = {
     "event handler attribute": re.compile(r"""\son[a-z]+\s*=\s*["'{]""", re.I),
     "javascript: URL": re.compile(r"""=\s*["']\s*javascript:""", re.I),
     "hx-on (compiled with Function)": re.compile(r"\s(?:data-)?hx-on[:-]", re.I),
+    # Django's {# #} is one line only: a longer one prints as text, and text in
+    # <head> moves everything after it into <body>.
+    "multi-line {# comment": re.compile(r"\{#(?![^\n]*#\})"),
     "hx-vars or js: hx-vals (eval)": re.compile(
         r"""\s(?:data-)?hx-vars\s*=|hx-vals\s*=\s*["']\s*js:""", re.I
     ),
@@ -96,6 +99,7 @@ def test_the_check_catches_each_kind():
     assert template_offences('<a href="javascript:void(0)">')
     assert template_offences('<button hx-on:click="go()">')
     assert template_offences("<div hx-vals='js:{a: b()}'>")
+    assert template_offences("{# a comment\n   on two lines #}")
     assert script_offences('node.setAttribute("style", "color: red")')
     assert script_offences('box.innerHTML = `<b style="color:red">`;')
     assert script_offences('x.insertAdjacentHTML("beforeend", "<i onclick=go()>")')
@@ -112,6 +116,7 @@ def test_the_check_lets_the_allowed_forms_through():
         '<script id="c" type="application/json">{"a": 1}</script>'
     )
     assert not template_offences('<svg><circle fill="#ffd400"/></svg>')
+    assert not template_offences("{# one line #}{% comment %}\nmany{% endcomment %}")
     assert not template_offences('<p data-style="x" data-onclick="y">')
     assert not template_offences('<div hx-vals=\'{"group": "3"}\'>')
     assert not script_offences("node.style.transform = `scale(${s})`;")
