@@ -29,7 +29,7 @@ HTML_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:"],
+    "img-src": ["'self'"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
     "media-src": ["'none'"],
@@ -63,15 +63,16 @@ PDF_POLICY = {
 }
 
 # Browser features the product does not use are denied to every page and frame.
-# The viewer needs none of them: no camera, no fullscreen API, no wake lock.
+# The viewer needs none of them: no camera, no fullscreen API, no wake lock. Only
+# names Chromium recognises: an unknown one is a console error on every page.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
+        "browsing-topics",
         "camera",
+        "clipboard-read",
         "display-capture",
         "encrypted-media",
         "fullscreen",
@@ -79,18 +80,21 @@ PERMISSIONS_POLICY = ", ".join(
         "geolocation",
         "gyroscope",
         "hid",
+        "identity-credentials-get",
         "idle-detection",
         "local-fonts",
         "magnetometer",
         "microphone",
         "midi",
+        "otp-credentials",
         "payment",
         "picture-in-picture",
+        "publickey-credentials-create",
         "publickey-credentials-get",
         "screen-wake-lock",
         "serial",
         "usb",
-        "web-share",
+        "window-management",
         "xr-spatial-tracking",
     )
 )

@@ -79,7 +79,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
   });
 }, true);
 """
-CSP_CONSOLE_MARKERS = ("Content Security Policy", "Refused to")
+# A misspelt Permissions-Policy feature is a console error too.
+CSP_CONSOLE_MARKERS = ("Content Security Policy", "Refused to", "Permissions-Policy")
 
 
 def watch_csp(context, violations: list[str]) -> None:
@@ -134,8 +135,9 @@ Frame.wait_for_function = _wait_for_function
 def new_context(browser):
     """Make browser contexts (one per person) that close after the test.
 
-    Their pages run under the server's Content-Security-Policy; any violation
-    fails the test when it ends, with the list of what was refused."""
+    Their pages run under the server's Content-Security-Policy; any violation (or
+    a Permissions-Policy header error) fails the test when it ends, with the list
+    of what was refused."""
     contexts = []
     violations: list[str] = []
 
@@ -154,7 +156,9 @@ def new_context(browser):
     if violations:
         unique = list(dict.fromkeys(violations))
         pytest.fail(
-            "Content-Security-Policy violations:\n" + "\n".join(unique), pytrace=False
+            "Policy violations (Content-Security-Policy, Permissions-Policy):\n"
+            + "\n".join(unique),
+            pytrace=False,
         )
 
 
