@@ -9,6 +9,8 @@ Django 5.2 has no Content-Security-Policy support (6.0 has), so
   browsers that predate CSP Level 3's rule that ``'self'`` covers ws:/wss:.
 - Django's admin (``/admin/``) adds one hash: the ``<style>`` block its change
   list prints when a model has no actions. Nothing else in the admin is inline.
+- With ``DEBUG`` on, error responses allow inline script and style: Django's
+  technical 404 and 500 pages are made of them. Production never sees this.
 - Everything else (JSON, images, text, downloads) gets ``OTHER_POLICY``: nothing
   may load and the document is sandboxed, so a file opened on its own runs no
   script. PDFs are the exception: a sandboxed PDF does not show in Chromium's
@@ -21,6 +23,7 @@ docs/security.md explains each directive and how to add a script or a style.
 from __future__ import annotations
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 
 CSP = "Content-Security-Policy"
@@ -127,6 +130,10 @@ def policy_for(request, response) -> str:
         policy["connect-src"].append(origin)
     if request.path.startswith(ADMIN_PREFIX):
         policy["style-src"] += ADMIN_STYLE_HASHES
+    if settings.DEBUG and response.status_code >= 400:
+        # Django's technical error pages (DEBUG only) are inline script and style.
+        policy["script-src"].append("'unsafe-inline'")
+        policy["style-src"].append("'unsafe-inline'")
     return render_policy(policy)
 
 

@@ -193,3 +193,13 @@ def test_the_server_error_page_is_styled_from_a_file():
     html = response.content.decode()
     assert "<style" not in html
     assert "/static/css/error.css" in html
+
+
+def test_only_debug_error_pages_allow_djangos_inline_technical_page(settings):
+    request = RequestFactory().get("/")
+    error = HttpResponse("<p>", content_type="text/html", status=500)
+    assert "unsafe-inline" not in security.policy_for(request, error)
+    settings.DEBUG = True
+    assert "unsafe-inline" in security.policy_for(request, error)
+    page = HttpResponse("<p>", content_type="text/html")
+    assert "unsafe-inline" not in security.policy_for(request, page)
