@@ -1,7 +1,8 @@
 // Small form helpers of the meeting pages (no dependencies):
 // - form[data-once]: disable its submit buttons once submitted, so a double tap
 //   sends one request (the server is idempotent anyway);
-// - form[data-confirm]: ask before submitting.
+// - form[data-confirm]: ask before submitting;
+// - select[data-submit-on-change]: submit its form when the choice changes.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
@@ -22,5 +23,12 @@ document.addEventListener("submit", (event) => {
         b.disabled = true;
       });
     }, 0);
+  }
+});
+
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-submit-on-change")) {
+    field.form?.submit();
   }
 });

@@ -1,10 +1,16 @@
-// Documents pages: show refusals (422) that htmx would drop, and the byte-upload
-// progress of the upload form (htmx xhr progress events).
+// Documents pages: show refusals (422) that htmx would drop, the byte-upload
+// progress of the upload form (htmx xhr progress events), and buttons that open a
+// dialog (button[data-opens-dialog="<dialog id>"]).
 document.body.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.xhr.status === 422) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+});
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("[data-opens-dialog]");
+  if (button) document.getElementById(button.dataset.opensDialog)?.showModal();
 });
 
 const form = document.getElementById("upload-form");
