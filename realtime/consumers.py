@@ -220,6 +220,13 @@ async def _maintain(hub: Hub) -> None:
         await asyncio.sleep(float(getattr(settings, "ROOM_HEARTBEAT_SECONDS", 15)))
 
 
+def keep_hub(hub: Hub) -> None:
+    """Start this loop's maintenance task (heartbeat, group refresh) once."""
+    task = _maintenance.get(id(hub.loop))
+    if task is None or task.done():
+        _maintenance[id(hub.loop)] = hub.loop.create_task(_maintain(hub))
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     """``/ws/meetings/<id>/``: one meeting's live room.
 
@@ -298,11 +305,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_LAYER_DOWN)
             return
         self.joined = True
-        task = _maintenance.get(id(self.hub.loop))
-        if task is None or task.done():
-            _maintenance[id(self.hub.loop)] = self.hub.loop.create_task(
-                _maintain(self.hub)
-            )
+        keep_hub(self.hub)
         await self._send_state()
         await _presence().join(self.meeting_id, self.user_id, self.connection_id)
 
