@@ -47,7 +47,7 @@ def _check_channel_layer() -> str:
     channel of its own would take turns with the hub for channels_redis's
     receive lock, and both would starve (``realtime.hub``).
     """
-    from realtime.hub import check_layer
+    from realtime.health import check_layer
 
     try:
         async_to_sync(check_layer)()

@@ -92,6 +92,7 @@ class Room:
         "held",
         "timer",
         "snapshots",
+        "reseats",
     )
 
     def __init__(self) -> None:
@@ -103,6 +104,9 @@ class Room:
         self.timer: asyncio.TimerHandle | None = None
         # Snapshot signals by key: [time last sent, latest frame not sent yet].
         self.snapshots: dict[str, list] = {}
+        # Re-seats (participants removed or changed) seen here: sockets whose
+        # seat is older re-check it before their next command (realtime.seats).
+        self.reseats = 0
 
 
 class Hub:
@@ -159,7 +163,9 @@ class Hub:
 
     async def join(self, socket: Socket) -> None:
         """Register ``socket``; raise ``ConnectionError`` if the layer is down."""
-        await self._add_groups(room_group(socket.meeting_id), user_group(socket.user_id))
+        await self._add_groups(
+            room_group(socket.meeting_id), user_group(socket.user_id)
+        )
         room = self.rooms.setdefault(socket.meeting_id, Room())
         room.sockets.append(socket)
         if socket.is_manager:
@@ -215,6 +221,9 @@ class Hub:
         kind = message.get("k")
         meeting_id = message.get("m")
         if kind == "room":
+            reseat = message.get("x")
+            if reseat:  # the event's own kick: it arrives wherever the event does
+                self._kick_participants(meeting_id, set(reseat["p"]), reseat["c"])
             self._room_frame(meeting_id, message["s"], message["f"])
         elif kind == "signal":
             room = self.rooms.get(meeting_id)
@@ -370,10 +379,16 @@ class Hub:
             for bell in list(self.bells.get(user_id, ())):
                 bell.kick(code)
 
+    def seat_version(self, meeting_id: int) -> int:
+        """How many re-seats of the room this process has seen."""
+        room = self.rooms.get(meeting_id)
+        return room.reseats if room is not None else 0
+
     def _kick_participants(self, meeting_id: int, ids: set[int], code: int) -> None:
         room = self.rooms.get(meeting_id)
         if room is None:
             return
+        room.reseats += 1
         for socket in list(room.sockets):
             if getattr(socket, "participant_id", None) in ids:
                 socket.kick(code)
@@ -487,25 +502,9 @@ def get_hub() -> Hub:
     return hub
 
 
-async def check_layer(timeout: float = 2.0) -> None:
-    """The health check: a round trip through the channel layer, raising on failure.
-
-    Asks this loop's hub when there is one (a web process with sockets), so the
-    check goes through the process's one reader; otherwise (no socket yet, or a
-    WSGI process) a round trip on a channel with the hub's prefix, which shares
-    the hub's real channel and so can starve nothing.
-    """
-    hub = _hubs.get(asyncio.get_running_loop())
-    if hub is not None:
-        await hub.check(timeout)
-        return
-    layer = get_channel_layer()
-    channel = await asyncio.wait_for(layer.new_channel(prefix=CHANNEL_PREFIX), timeout)
-    token = uuid.uuid4().hex
-    await asyncio.wait_for(layer.send(channel, {"type": "healthz", "t": token}), timeout)
-    message = await asyncio.wait_for(layer.receive(channel), timeout)
-    if message.get("t") != token:
-        raise RuntimeError("channel layer returned another message")
+def hub_of_running_loop() -> Hub | None:
+    """The running loop's hub if it has one (none is made)."""
+    return _hubs.get(asyncio.get_running_loop())
 
 
 def running_hubs() -> list[Hub]:
