@@ -136,6 +136,7 @@ async def _maintain(hub: Hub) -> None:
     while True:
         try:
             await dbpool.run(_heartbeat)
+            await seats.sweep(hub)
             beats += 1
             if beats % 40 == 0:  # every ten minutes
                 await hub.refresh_groups()

@@ -13,7 +13,10 @@ checked again, against the database, wherever state or a command is given:
   otherwise), and after an action refused the command as forbidden or not found.
 
 A seat that is gone closes the socket with 4403; one that changed closes it with
-4000, and the tablet reconnects for its new seat.
+4000, and the tablet reconnects for its new seat. And every heartbeat
+(``ROOM_HEARTBEAT_SECONDS``) each process looks for the participant rows of its
+sockets in one query (:func:`sweep`), so a removed participant whose kick was
+lost and who sends nothing is closed within that time too.
 """
 
 from __future__ import annotations
@@ -46,6 +49,34 @@ def state_if_seated(
     if verdict is not None:
         return verdict, None
     return None, room.room_state_frame(user, seat, command_id=command_id)
+
+
+def _existing(participant_ids: set[int]) -> set[int]:
+    from meetings.models import Participant
+
+    return set(
+        Participant.objects.filter(pk__in=participant_ids).values_list("pk", flat=True)
+    )
+
+
+async def sweep(hub: Any) -> int:
+    """Close this process's room sockets whose participant row is gone (one
+    query for every room of the process); return how many were closed."""
+    from realtime import dbpool
+
+    sockets = [
+        s
+        for room in list(hub.rooms.values())
+        for s in room.sockets
+        if getattr(s, "participant_id", None) is not None and not s.closing
+    ]
+    if not sockets:
+        return 0
+    present = await dbpool.run(_existing, {s.participant_id for s in sockets})
+    gone = [s for s in sockets if s.participant_id not in present]
+    for socket in gone:
+        socket.kick(GONE)
+    return len(gone)
 
 
 def _same(a: Any, b: Any) -> bool:
