@@ -63,6 +63,10 @@ class PingConsumer(AsyncWebsocketConsumer):
     through proxies and that the session authenticates them.
     """
 
+    #: No channel-layer channel: a consumer's own channel would be a second
+    #: reader of the layer in the process and starve the hub (realtime.hub).
+    channel_layer_alias = "__no_layer_per_socket__"
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

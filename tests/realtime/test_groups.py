@@ -34,3 +34,13 @@ def test_a_private_frame_to_several_users_goes_once_to_each_user_group():
     bell = {"k": "bell", "u": 7, "f": "{}"}
     assert transport._per_user(bell) == [bell]
     assert transport._group_for(bell) == "nghisu.user.7"
+
+
+def test_no_socket_consumer_has_a_channel_layer_channel_of_its_own(settings):
+    """The process hub is the only channel-layer reader (realtime.hub): a
+    consumer with a channel of its own would starve it on Redis."""
+    from realtime.routing import websocket_urlpatterns
+
+    for route in websocket_urlpatterns:
+        consumer = route.callback.consumer_class
+        assert consumer.channel_layer_alias not in settings.CHANNEL_LAYERS, consumer
