@@ -110,17 +110,16 @@ def publish(
         seq = next_seq(meeting_id, room)
     frame = dumps({**event, "seq": seq})
     message = {"k": "room", "m": meeting_id, "s": seq, "f": frame}
-    transaction.on_commit(lambda: _send(message))
     if event.get("type") == "participants.changed" and event.get("op") in _RESEAT:
         # Access follows changes live: a removed participant's sockets close
         # (4403); one whose role or right changed reconnects for a new seat.
-        kick = {
-            "k": "kick",
-            "m": meeting_id,
+        # The kick rides in the event itself, so it arrives wherever the event
+        # does; a lost one is caught by the seat re-check (realtime.seats).
+        message["x"] = {
             "p": list(event.get("participants") or []),
             "c": _RESEAT[event["op"]],
         }
-        transaction.on_commit(lambda: _send(kick))
+    transaction.on_commit(lambda: _send(message))
     return seq
 
 

@@ -10,7 +10,9 @@ through :func:`command`:
   1 MB under Daphne, whose library (Autobahn) applies its one limit to the
   messages it *sends* as well, and ``room.state`` of a 2,000-member room is
   about 240 KB; room commands above 64 KB are refused by the consumer with an
-  error (``ROOM_MAX_MESSAGE_BYTES``);
+  error (``ROOM_MAX_MESSAGE_BYTES``). A message above the server's limit closes
+  the socket with 1009 and a close frame under both servers (Daphne runs
+  through :mod:`realtime.daphne_cli` for that);
 - a ping every 20 s, a socket that does not answer within 30 s is closed, so
   dead tablets are noticed in under a minute through proxies that drop idle
   connections;
@@ -56,7 +58,9 @@ def command(
         return [
             python,
             "-m",
-            "daphne",
+            # Daphne's own command line, failing sockets with a close frame
+            # (1009 for a message too big) instead of dropping the connection.
+            "realtime.daphne_cli",
             # Twisted listens with a queue of 50 by default: when hundreds of
             # tablets reconnect at once the rest are dropped and retry their
             # SYN 1, 3, 7 s later.

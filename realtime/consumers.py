@@ -8,7 +8,6 @@ import json
 import logging
 import time
 import uuid
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +15,9 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import dbpool
+from realtime import dbpool, seats
 from realtime.hub import CLOSE_LAYER_DOWN, PROCESS_ID, Hub, get_hub
+from realtime.presence import presence
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,10 @@ class PingConsumer(AsyncWebsocketConsumer):
     Lets a tablet (and the operators) check that sockets reach the server
     through proxies and that the session authenticates them.
     """
+
+    #: No channel-layer channel: a consumer's own channel would be a second
+    #: reader of the layer in the process and starve the hub (realtime.hub).
+    channel_layer_alias = "__no_layer_per_socket__"
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -116,80 +120,6 @@ _HANDLERS: dict[str, Callable[..., dict[str, Any]]] | None = None
 _maintenance: dict[int, asyncio.Task] = {}
 
 
-class PresenceBatch:
-    """This event loop's presence writes, batched like a group commit.
-
-    Sockets opened and closed while the previous batch is being written are
-    recorded together in one transaction (:func:`meetings.room.do_presence_batch`),
-    one batch at a time and in order; a lone socket is written at once. A storm
-    of 500 reconnects is then a few transactions, not 1,000, and the chairs'
-    ``presence`` view is refreshed once per meeting and batch (coalesced).
-    Failures are logged: presence is advisory and the next heartbeat repairs it.
-    """
-
-    def __init__(self) -> None:
-        self.joins: list[tuple[int, int, str]] = []
-        self.leaves: list[tuple[int, str]] = []
-        self.waiting: list[asyncio.Future] = []
-        self.task: asyncio.Task | None = None
-        self.batches = 0  # transactions written (tests read it)
-
-    async def join(self, meeting_id: int, user_id: int, connection: str) -> None:
-        self.joins.append((meeting_id, user_id, connection))
-        await self._queued()
-
-    async def leave(self, meeting_id: int, connection: str) -> None:
-        self.leaves.append((meeting_id, connection))
-        await self._queued()
-
-    async def _queued(self) -> None:
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        self.waiting.append(done)
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self._write())
-        await asyncio.shield(done)
-
-    async def _write(self) -> None:
-        from meetings import room
-
-        await asyncio.sleep(0)  # take the sockets of this loop iteration too
-        while self.waiting:
-            joins, leaves, waiting = self.joins, self.leaves, self.waiting
-            self.joins, self.leaves, self.waiting = [], [], []
-            self.batches += 1
-            try:
-                await dbpool.run(
-                    room.do_presence_batch,
-                    joins=joins,
-                    leaves=leaves,
-                    process_id=PROCESS_ID,
-                )
-            except Exception:
-                logger.warning(
-                    "presence batch of %d joins, %d leaves failed",
-                    len(joins),
-                    len(leaves),
-                    exc_info=True,
-                )
-            for done in waiting:
-                if not done.done():
-                    done.set_result(None)
-
-
-_presence_batches: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, PresenceBatch
-] = weakref.WeakKeyDictionary()
-
-
-def _presence() -> PresenceBatch:
-    loop = asyncio.get_running_loop()
-    batch = _presence_batches.get(loop)
-    if batch is None:
-        batch = _presence_batches[loop] = PresenceBatch()
-    return batch
-
-
 def _answer(command_id: object, result: dict[str, Any]) -> str:
     return json.dumps(
         {"type": "ack", "id": command_id, "result": result},
@@ -210,6 +140,7 @@ async def _maintain(hub: Hub) -> None:
     while True:
         try:
             await dbpool.run(_heartbeat)
+            await seats.sweep(hub)
             beats += 1
             if beats % 40 == 0:  # every ten minutes
                 await hub.refresh_groups()
@@ -218,6 +149,13 @@ async def _maintain(hub: Hub) -> None:
         except Exception:
             logger.warning("room maintenance failed", exc_info=True)
         await asyncio.sleep(float(getattr(settings, "ROOM_HEARTBEAT_SECONDS", 15)))
+
+
+def keep_hub(hub: Hub) -> None:
+    """Start this loop's maintenance task (heartbeat, group refresh) once."""
+    task = _maintenance.get(id(hub.loop))
+    if task is None or task.done():
+        _maintenance[id(hub.loop)] = hub.loop.create_task(_maintain(hub))
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -298,13 +236,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_LAYER_DOWN)
             return
         self.joined = True
-        task = _maintenance.get(id(self.hub.loop))
-        if task is None or task.done():
-            _maintenance[id(self.hub.loop)] = self.hub.loop.create_task(
-                _maintain(self.hub)
-            )
+        self.seat_version = self.hub.seat_version(self.meeting_id)
+        keep_hub(self.hub)
         await self._send_state()
-        await _presence().join(self.meeting_id, self.user_id, self.connection_id)
+        await presence().join(self.meeting_id, self.user_id, self.connection_id)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -312,7 +247,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         await self.hub.leave(self)
-        await _presence().leave(self.meeting_id, self.connection_id)
+        await presence().leave(self.meeting_id, self.connection_id)
 
     # -- from the hub (which writes frames with base_send, or to the backlog) ---
     def kick(self, code: int) -> None:
@@ -321,19 +256,35 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.closing = True
         asyncio.get_running_loop().create_task(self.close(code=code))
 
-    async def _send_state(self, command_id: object = None) -> None:
+    async def _send_state(self, command_id: object = None, recheck=False) -> None:
+        """Send ``room.state``; with ``recheck`` (``room.sync``) only after the
+        seat is read again: a socket whose seat is gone or changed is closed."""
         from meetings import room
 
         if self.backlog is None:
             self.backlog = []
         try:
-            seq, frame = await dbpool.run(
-                room.room_state_frame,
-                self.user,
-                self.seat,
-                command_id=command_id,
-                language=self.language,
-            )
+            if recheck:
+                verdict, state = await dbpool.run(
+                    seats.state_if_seated,
+                    self.user,
+                    self.seat,
+                    command_id=command_id,
+                    language=self.language,
+                )
+                if verdict is not None:
+                    self.backlog = None
+                    self._unseat(verdict)
+                    return
+                seq, frame = state
+            else:
+                seq, frame = await dbpool.run(
+                    room.room_state_frame,
+                    self.user,
+                    self.seat,
+                    command_id=command_id,
+                    language=self.language,
+                )
         except Exception:
             self.backlog, pending = None, self.backlog
             for _seq, message in pending:
@@ -345,6 +296,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
         for frame_seq, message in pending:
             if frame_seq is None or frame_seq > seq:
                 await self.base_send(message)
+
+    def _unseat(self, code: int) -> None:
+        logger.info(
+            "meeting %s: closing socket of user %s, seat %s",
+            self.meeting_id,
+            self.user_id,
+            "gone" if code == seats.GONE else "changed",
+        )
+        self.kick(code)
+
+    async def _seated(self) -> bool:
+        """Re-check the seat (one database hop); close the socket if it is not."""
+        verdict = await dbpool.run(seats.seat_verdict, self.user, self.seat)
+        if verdict is not None:
+            self._unseat(verdict)
+            return False
+        return True
 
     # -- from the client ------------------------------------------------------
     def _allow(self) -> bool:
@@ -401,7 +369,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if kind == "room.sync":
             try:
-                await self._send_state(command_id)
+                await self._send_state(command_id, recheck=True)
             except Exception:
                 logger.exception("meeting %s: room.sync failed", self.meeting_id)
                 await self.send(text_data=_internal_error(command_id))
@@ -439,6 +407,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         from meetings import room, voting
         from nghisu.errors import ActionError, NotFound
 
+        version = self.hub.seat_version(self.meeting_id)
+        if version != self.seat_version:  # someone's seat changed: is it ours?
+            if not await self._seated():
+                return
+            self.seat_version = version
         try:
             if kind == "vote.cast":
                 # Idempotent through VoteCast.client_id; a secret vote's receipt
@@ -462,15 +435,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     message,
                     language=self.language,
                 )
-        except ActionError as exc:
+        except (ActionError, NotFound) as exc:
+            code = exc.code if isinstance(exc, ActionError) else "not_found"
             await self.send(
-                text_data=error_frame(exc.code, exc.message, command_id=command_id)
+                text_data=error_frame(code, exc.message, command_id=command_id)
             )
-            return
-        except NotFound as exc:
-            await self.send(
-                text_data=error_frame("not_found", exc.message, command_id=command_id)
-            )
+            if code in ("forbidden", "not_found"):  # refused: is the seat gone?
+                await self._seated()
             return
         except Exception:
             logger.exception(

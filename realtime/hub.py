@@ -1,11 +1,20 @@
-"""The process-local hub: each process receives a room event once and writes the
-ready frame to its own sockets.
+"""The process-local hub: each process receives a channel-layer message once and
+writes the ready frame to its own sockets.
 
-Room consumers register here instead of joining channel-layer groups one by
-one. With the in-memory layer (one process) events are handed to the hub
-directly; with any other layer (Redis) the hub holds one channel per process,
-adds it to the group of every room (``nghisu.room.<id>``) and every user
-(``nghisu.user.<id>``) that has a socket here, and reads it in one task.
+Room sockets and bell sockets (``/ws/me/``) register here instead of having a
+channel-layer channel each. With the in-memory layer (one process) messages are
+handed to the hub directly; with any other layer (Redis) the hub holds **the**
+channel of the process, adds it to the group of every room
+(``nghisu.room.<id>``) and every user (``nghisu.user.<id>``) that has a socket
+here, and reads it in one task that dispatches by message kind: room frames,
+signals, private frames, bell frames, kicks and the health check's ping.
+
+It must be the only reader: channels_redis receives all of a process's own
+channels through one lock, and whoever holds it waits on its own real channel
+(the part of the name up to ``!``) only. A second reader with another prefix
+(a consumer's ``specific.`` channel, a health check's channel) held the lock
+in turn and starved the hub: room events arrived seconds late or when the other
+socket closed, and the other reader starved likewise.
 
 Room frames carry ``seq``; the hub delivers them in order, holding an early
 frame up to ``ROOM_REORDER_HOLD`` seconds for the missing one (two processes
@@ -28,6 +37,10 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+
+from realtime.groups import room_group, user_group
+
+__all__ = ["Hub", "get_hub", "room_group", "running_hubs", "user_group"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +65,20 @@ class Socket(Protocol):
     def kick(self, code: int) -> None: ...
 
 
-def room_group(meeting_id: int) -> str:
-    return f"nghisu.room.{meeting_id}"
+class Bell(Protocol):
+    """What the hub needs of a bell socket (``/ws/me/``)."""
+
+    user_id: int
+    backlog: None
+    closing: bool
+
+    async def base_send(self, message: dict[str, str]) -> None: ...
+
+    def kick(self, code: int) -> None: ...
 
 
-def user_group(user_id: int) -> str:
-    return f"nghisu.user.{user_id}"
+#: The only prefix of this process's channel-layer channels (see the module doc).
+CHANNEL_PREFIX = "hub"
 
 
 class Room:
@@ -71,6 +92,7 @@ class Room:
         "held",
         "timer",
         "snapshots",
+        "reseats",
     )
 
     def __init__(self) -> None:
@@ -82,6 +104,9 @@ class Room:
         self.timer: asyncio.TimerHandle | None = None
         # Snapshot signals by key: [time last sent, latest frame not sent yet].
         self.snapshots: dict[str, list] = {}
+        # Re-seats (participants removed or changed) seen here: sockets whose
+        # seat is older re-check it before their next command (realtime.seats).
+        self.reseats = 0
 
 
 class Hub:
@@ -90,7 +115,9 @@ class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.rooms: dict[int, Room] = {}
-        self.users: dict[int, int] = {}  # user id -> number of local sockets
+        self.users: dict[int, int] = {}  # user id -> local sockets (room and bell)
+        self.bells: dict[int, list[Bell]] = {}
+        self._pings: dict[str, asyncio.Future] = {}
         layer = get_channel_layer()
         self.layer = None if isinstance(layer, InMemoryChannelLayer) else layer
         self.channel: str | None = None
@@ -103,16 +130,42 @@ class Hub:
         self._draining = False
 
     # -- membership -----------------------------------------------------------
+    async def _add_groups(self, *groups: str) -> None:
+        if self.layer is None:
+            return
+        await self._ensure_reader()
+        if not self.healthy:
+            raise ConnectionError("channel layer unavailable")
+        for group in groups:
+            if group not in self.groups:
+                await self.layer.group_add(group, self.channel)
+                self.groups.add(group)
+
+    async def _discard_groups(self, groups: list[str]) -> None:
+        for group in groups:
+            if group not in self.groups:
+                continue
+            self.groups.discard(group)
+            if self.layer is not None and self.healthy:
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except Exception:
+                    logger.warning("hub: group_discard failed", exc_info=True)
+
+    def _user_gone(self, user_id: int) -> list[str]:
+        """Count one socket of ``user_id`` less; the user's group if it was the last."""
+        count = self.users.get(user_id, 1) - 1
+        if count <= 0:
+            self.users.pop(user_id, None)
+            return [user_group(user_id)]
+        self.users[user_id] = count
+        return []
+
     async def join(self, socket: Socket) -> None:
         """Register ``socket``; raise ``ConnectionError`` if the layer is down."""
-        if self.layer is not None:
-            await self._ensure_reader()
-            if not self.healthy:
-                raise ConnectionError("channel layer unavailable")
-            for group in (room_group(socket.meeting_id), user_group(socket.user_id)):
-                if group not in self.groups:
-                    await self.layer.group_add(group, self.channel)
-                    self.groups.add(group)
+        await self._add_groups(
+            room_group(socket.meeting_id), user_group(socket.user_id)
+        )
         room = self.rooms.setdefault(socket.meeting_id, Room())
         room.sockets.append(socket)
         if socket.is_manager:
@@ -138,21 +191,23 @@ class Hub:
                 room.timer.cancel()
             del self.rooms[socket.meeting_id]
             gone.append(room_group(socket.meeting_id))
-        count = self.users.get(socket.user_id, 1) - 1
-        if count <= 0:
-            self.users.pop(socket.user_id, None)
-            gone.append(user_group(socket.user_id))
-        else:
-            self.users[socket.user_id] = count
-        for group in gone:
-            if group not in self.groups:
-                continue
-            self.groups.discard(group)
-            if self.layer is not None and self.healthy:
-                try:
-                    await self.layer.group_discard(group, self.channel)
-                except Exception:
-                    logger.warning("hub: group_discard failed", exc_info=True)
+        gone += self._user_gone(socket.user_id)
+        await self._discard_groups(gone)
+
+    async def join_bell(self, bell: Bell) -> None:
+        """Register a bell socket; raise ``ConnectionError`` if the layer is down."""
+        await self._add_groups(user_group(bell.user_id))
+        self.bells.setdefault(bell.user_id, []).append(bell)
+        self.users[bell.user_id] = self.users.get(bell.user_id, 0) + 1
+
+    async def leave_bell(self, bell: Bell) -> None:
+        mine = self.bells.get(bell.user_id, [])
+        if bell not in mine:
+            return
+        mine.remove(bell)
+        if not mine:
+            del self.bells[bell.user_id]
+        await self._discard_groups(self._user_gone(bell.user_id))
 
     def note_seq(self, meeting_id: int, seq: int) -> None:
         """Start ordering a room's frames after the seq a socket was given."""
@@ -166,6 +221,9 @@ class Hub:
         kind = message.get("k")
         meeting_id = message.get("m")
         if kind == "room":
+            reseat = message.get("x")
+            if reseat:  # the event's own kick: it arrives wherever the event does
+                self._kick_participants(meeting_id, set(reseat["p"]), reseat["c"])
             self._room_frame(meeting_id, message["s"], message["f"])
         elif kind == "signal":
             room = self.rooms.get(meeting_id)
@@ -190,12 +248,18 @@ class Hub:
                 s for room in rooms for u in users for s in room.by_user.get(u, ())
             ]
             self._send(targets, None, message["f"])
+        elif kind == "bell":
+            self._send(list(self.bells.get(message.get("u"), ())), None, message["f"])
         elif kind == "kick":
             code = int(message.get("c", 4403))
             if message.get("p") is not None:
                 self._kick_participants(meeting_id, set(message["p"]), code)
             else:
                 self._kick(meeting_id, message.get("u"), code)
+        elif kind == "ping":
+            waiting = self._pings.pop(message.get("t"), None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(True)
         else:
             logger.warning("hub: unknown message kind %r", kind)
 
@@ -311,11 +375,20 @@ class Hub:
         for room in rooms:
             for socket in list(room.by_user.get(user_id, ())):
                 socket.kick(code)
+        if meeting_id is None:  # signed out: the bell's session is gone too
+            for bell in list(self.bells.get(user_id, ())):
+                bell.kick(code)
+
+    def seat_version(self, meeting_id: int) -> int:
+        """How many re-seats of the room this process has seen."""
+        room = self.rooms.get(meeting_id)
+        return room.reseats if room is not None else 0
 
     def _kick_participants(self, meeting_id: int, ids: set[int], code: int) -> None:
         room = self.rooms.get(meeting_id)
         if room is None:
             return
+        room.reseats += 1
         for socket in list(room.sockets):
             if getattr(socket, "participant_id", None) in ids:
                 socket.kick(code)
@@ -327,7 +400,7 @@ class Hub:
         async with self._start_lock:
             if self.reader is not None and not self.reader.done():
                 return
-            self.channel = await self.layer.new_channel(prefix="hub")
+            self.channel = await self.layer.new_channel(prefix=CHANNEL_PREFIX)
             self.reader = self.loop.create_task(self._read())
 
     async def _read(self) -> None:
@@ -373,10 +446,34 @@ class Hub:
             return False
         return True
 
+    async def check(self, timeout: float = 2.0) -> None:
+        """A round trip through Redis and this hub's reader (the health check);
+        raise if it does not come back within ``timeout`` seconds."""
+        if self.layer is None:
+            return
+        await asyncio.wait_for(self._ensure_reader(), timeout)
+        if not self.healthy:
+            raise ConnectionError("channel layer unavailable")
+        token = uuid.uuid4().hex
+        waiting = self._pings[token] = self.loop.create_future()
+        try:
+            await asyncio.wait_for(
+                self.layer.send(
+                    self.channel, {"type": "hub.message", "k": "ping", "t": token}
+                ),
+                timeout,
+            )
+            await asyncio.wait_for(waiting, timeout)
+        finally:
+            self._pings.pop(token, None)
+
     def _close_all(self, code: int) -> None:
         for room in list(self.rooms.values()):
             for socket in list(room.sockets):
                 socket.kick(code)
+        for bells in list(self.bells.values()):
+            for bell in list(bells):
+                bell.kick(code)
 
     async def refresh_groups(self) -> None:
         """Re-add this process's channel to its groups (they expire in Redis)."""
@@ -403,6 +500,11 @@ def get_hub() -> Hub:
     if hub is None:
         hub = _hubs[loop] = Hub(loop)
     return hub
+
+
+def hub_of_running_loop() -> Hub | None:
+    """The running loop's hub if it has one (none is made)."""
+    return _hubs.get(asyncio.get_running_loop())
 
 
 def running_hubs() -> list[Hub]:

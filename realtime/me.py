@@ -1,22 +1,27 @@
 """``/ws/me/``: a signed-in user's own socket, for the notification bell.
 
-The consumer joins the channel-layer group ``user.<id>`` (``work.events``) and
-forwards every ``me.event`` it receives as one JSON text frame. On connect it
-sends the current unread count, so a tablet that reconnects is right at once.
-Sent by the server: ``{"type": "notification.count", "unread": n}``. The
-client may send ``{"type": "ping"}`` and gets ``{"type": "pong"}``; nothing
-else is accepted. Low traffic, so the plain Channels group pattern is enough
-(the room's process hub is for the hot path).
+The socket registers in the process hub (:mod:`realtime.hub`), like room
+sockets: it has no channel-layer channel of its own. The hub's one channel joins
+the user's group (``nghisu.user.<id>``) while the user has a socket in the
+process, and ``bell`` messages (:func:`realtime.transport.send_bell`, used by
+``work.events``) are written to the user's bell sockets as ready frames. On
+connect the socket gets the current unread count, so a tablet that reconnects
+is right at once. Sent by the server: ``{"type": "notification.count",
+"unread": n}``. The client may send ``{"type": "ping"}`` and gets
+``{"type": "pong"}``; nothing else is accepted. Closed with 4401 when the user
+signs out, 4503 when the channel layer is down.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from channels.db import database_sync_to_async
 
-from realtime.consumers import CLOSE_UNAUTHENTICATED, PingConsumer
+from realtime.consumers import CLOSE_UNAUTHENTICATED, PingConsumer, keep_hub
+from realtime.hub import CLOSE_LAYER_DOWN, get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +40,28 @@ class MeConsumer(PingConsumer):
     else refused with an ``error``).
     """
 
-    group: str | None = None
+    #: No channel-layer channel per socket: bell events come through the hub.
+    channel_layer_alias = "__no_layer_per_socket__"
+    user_id: int = 0
+    backlog = None
+    closing = False
+    registered = False
 
     async def connect(self) -> None:
-        from work.events import user_group
-
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.group = user_group(user.pk)
+        self.user_id = user.pk
+        self.hub = get_hub()
         try:
-            await self.channel_layer.group_add(self.group, self.channel_name)
-        except Exception:
-            logger.warning("me socket: joining %s failed", self.group, exc_info=True)
-            self.group = None
-            await self.close(code=4503)
+            await self.hub.join_bell(self)
+        except Exception as exc:
+            logger.warning("bell socket of user %s refused: %s", user.pk, exc)
+            await self.close(code=CLOSE_LAYER_DOWN)
             return
+        self.registered = True
+        keep_hub(self.hub)
         await self.accept()
         count = await _unread(user.pk)
         await self.send(
@@ -59,17 +69,13 @@ class MeConsumer(PingConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
-            except Exception:
-                logger.warning(
-                    "me socket: leaving %s failed", self.group, exc_info=True
-                )
+        self.closing = True
+        if self.registered:
+            self.registered = False
+            await self.hub.leave_bell(self)
 
-    async def me_event(self, message: dict) -> None:
-        await self.send(
-            text_data=json.dumps(
-                message["event"], ensure_ascii=False, separators=(",", ":")
-            )
-        )
+    def kick(self, code: int) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        asyncio.get_running_loop().create_task(self.close(code=code))

@@ -1,10 +1,13 @@
 """The sending side of the hub: hand a ready frame to every process once.
 
-Called after commit (from :mod:`meetings.events`), from any thread. With the
-in-memory layer the message goes straight to this process's hub; otherwise it
-is sent once to the channel-layer group of the room or the user, whose members
-are one channel per server process. Failures are logged, never raised: the
-action has committed and clients repair gaps with ``room.sync``.
+Called after commit (from :mod:`meetings.events` and :mod:`work.events`), from
+any thread. With the in-memory layer the message goes straight to this
+process's hub; otherwise it is sent once to the channel-layer group of the
+room or the user (:mod:`realtime.groups`), whose members are one channel per
+server process. A private message to several users is sent once per user, each
+copy naming its one user, so that a process holding sockets of two of them
+delivers each frame once. Failures are logged, never raised: the action has
+committed and clients repair gaps with ``room.sync``.
 """
 
 from __future__ import annotations
@@ -22,9 +25,25 @@ logger = logging.getLogger(__name__)
 
 
 def _group_for(message: dict[str, Any]) -> str:
-    if message["k"] == "private" or (message["k"] == "kick" and "p" not in message):
+    kind = message["k"]
+    if kind in ("private", "bell") or (kind == "kick" and "p" not in message):
         return user_group(message["u"])
     return room_group(message["m"])
+
+
+def _per_user(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """One message per user group (the frame itself is shared, not copied)."""
+    users = message.get("u")
+    if message["k"] != "private" or not isinstance(users, list | tuple | set):
+        return [message]
+    return [{**message, "u": user} for user in dict.fromkeys(users)]
+
+
+def send_bell(user_id: int, event: dict[str, Any]) -> None:
+    """Send ``event`` to the user's bell sockets (``/ws/me/``) at once."""
+    from meetings.events import dumps
+
+    send({"k": "bell", "u": user_id, "f": dumps(event)})
 
 
 def _log_failure(future) -> None:
@@ -34,7 +53,7 @@ def _log_failure(future) -> None:
 
 
 def send(message: dict[str, Any]) -> None:
-    """Deliver a hub message (``k``: room, signal, private or kick) everywhere."""
+    """Deliver a hub message (``k``: room, signal, private, bell or kick) everywhere."""
     try:
         layer = get_channel_layer()
         if layer is None:
@@ -44,11 +63,17 @@ def send(message: dict[str, Any]) -> None:
             for hub in hubs:
                 _on_loop(hub.loop, hub.dispatch, message)
             return
-        payload = {"type": "hub.message", **message}
-        group = _group_for(message)
+        sends = [
+            (_group_for(part), {"type": "hub.message", **part})
+            for part in _per_user(message)
+        ]
+
+        async def coro_factory() -> None:
+            for group, payload in sends:
+                await layer.group_send(group, payload)
+
         if hubs:
             loop = hubs[-1].loop
-            coro_factory = lambda: layer.group_send(group, payload)  # noqa: E731
             try:
                 running = asyncio.get_running_loop()
             except RuntimeError:
@@ -60,7 +85,7 @@ def send(message: dict[str, Any]) -> None:
                     coro_factory(), loop
                 ).add_done_callback(_log_failure)
             return
-        async_to_sync(layer.group_send)(group, payload)
+        async_to_sync(coro_factory)()
     except Exception:
         logger.exception(
             "realtime: publishing %s to meeting %s failed",

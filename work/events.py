@@ -1,7 +1,8 @@
 """Publishing to a user's own sockets (the bell): transport only, no rules.
 
-Every signed-in page holds one socket to ``/ws/me/`` (:mod:`realtime.me`), which
-joins the channel-layer group ``user.<id>``. Actions call
+Every signed-in page holds one socket to ``/ws/me/`` (:mod:`realtime.me`),
+registered in its process's hub; events reach it through the user's group
+(:func:`realtime.transport.send_bell`). Actions call
 :func:`publish_to_user` or :func:`publish_unread_counts` inside their
 transaction; the event leaves after commit. Publishing never raises: a failure
 is logged, and the page shows the right count on its next load anyway.
@@ -13,28 +14,18 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count
 
 logger = logging.getLogger(__name__)
 
 
-def user_group(user_id: int) -> str:
-    """The channel-layer group of one user's ``/ws/me/`` sockets."""
-    return f"user.{int(user_id)}"
-
-
 def send_now(user_id: int, event: dict[str, Any]) -> None:
     """Send ``event`` to the user's sockets at once (no transaction involved)."""
+    from realtime.transport import send_bell
+
     try:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": "me.event", "event": event}
-        )
+        send_bell(int(user_id), event)
     except Exception:
         logger.exception(
             "work.events: publishing %s to user %s failed", event.get("type"), user_id

@@ -141,3 +141,47 @@ async def test_snapshot_signals_keep_the_latest_and_slow_down_in_a_large_room(
     hub.dispatch({**progress(9), "c": "vote:8"})
     await asyncio.sleep(0)
     assert sockets[0].got[-1] == (None, "p9")
+
+
+async def test_a_re_seat_event_carries_its_kick_and_counts_as_a_re_seat():
+    removed = FakeSocket(user_id=5, participant_id=50)
+    other = FakeSocket(user_id=6, participant_id=60)
+    hub = await _hub(removed, other)
+    hub.note_seq(1, 1)
+    assert hub.seat_version(1) == 0
+    hub.dispatch({**room(2), "x": {"p": [50], "c": 4403}})
+    await asyncio.sleep(0)
+    assert (removed.kicked, other.kicked) == (4403, None)
+    assert hub.seat_version(1) == 1
+    assert other.got == [(2, "e2")]
+
+
+async def test_bell_sockets_get_their_user_s_frames_and_close_on_sign_out():
+    class FakeBell:
+        backlog = None
+        closing = False
+
+        def __init__(self, user_id):
+            self.user_id = user_id
+            self.got: list[str] = []
+            self.kicked = None
+
+        async def base_send(self, message):
+            self.got.append(message["text"])
+
+        def kick(self, code):
+            self.kicked = code
+
+    mine, theirs = FakeBell(1), FakeBell(2)
+    tablet = FakeSocket(user_id=1)
+    hub = await _hub(tablet)
+    await hub.join_bell(mine)
+    await hub.join_bell(theirs)
+    assert hub.users == {1: 2, 2: 1}
+    hub.dispatch({"k": "bell", "u": 1, "f": "count"})
+    await asyncio.sleep(0)
+    assert (mine.got, theirs.got, tablet.got) == (["count"], [], [])
+    hub.dispatch({"k": "kick", "m": None, "u": 1, "c": 4401})
+    assert (mine.kicked, tablet.kicked, theirs.kicked) == (4401, 4401, None)
+    await hub.leave_bell(theirs)
+    assert 2 not in hub.users and 2 not in hub.bells

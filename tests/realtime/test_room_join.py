@@ -87,7 +87,7 @@ async def test_a_socket_opened_and_closed_in_one_batch_is_never_written(cast, ro
     import asyncio
 
     from meetings.models import RoomPresence
-    from realtime.consumers import PresenceBatch
+    from realtime.presence import PresenceBatch
     from tests.realtime.rooms import db
 
     batch = PresenceBatch()
