@@ -2,11 +2,12 @@
 
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
+from nghisu.middleware import ResponseHookMiddleware
 
-class IdleSessionMiddleware:
+
+class IdleSessionMiddleware(ResponseHookMiddleware):
     """Slide a signed-in session's expiry forward, at most once per interval.
 
     SESSION_COOKIE_AGE is the idle limit. Saving the session on every request would
@@ -14,32 +15,17 @@ class IdleSessionMiddleware:
     the limit accurate to that interval.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        response = self.get_response(request)
-        self.touch(request, getattr(request, "user", None))
-        return response
-
-    async def __acall__(self, request):
-        response = await self.get_response(request)
-        # Only a user the view already resolved counts: resolving it here, on
-        # the event loop, would query the database (and a request that never
-        # looked at its user is not activity).
-        user = getattr(request, "_acached_user", None) or getattr(
-            request, "_cached_user", None
-        )
+    def after(self, request, response, *, is_async: bool) -> None:
+        if is_async:
+            # Only a user the view already resolved counts: resolving it here, on
+            # the event loop, would query the database (and a request that never
+            # looked at its user is not activity).
+            user = getattr(request, "_acached_user", None) or getattr(
+                request, "_cached_user", None
+            )
+        else:
+            user = getattr(request, "user", None)
         self.touch(request, user)
-        return response
 
     def touch(self, request, user) -> None:
         session = getattr(request, "session", None)

@@ -17,6 +17,37 @@ from django.utils import translation
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
+class ResponseHookMiddleware:
+    """A middleware that looks at each response, in the sync and async stacks
+    alike, without sending async requests through Django's sync thread (as
+    ``MiddlewareMixin.process_response`` would). Subclasses define
+    ``after(request, response, *, is_async)``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
+        response = self.get_response(request)
+        self.after(request, response, is_async=False)
+        return response
+
+    async def __acall__(self, request):
+        response = await self.get_response(request)
+        self.after(request, response, is_async=True)
+        return response
+
+    def after(self, request, response, *, is_async: bool) -> None:
+        raise NotImplementedError
+
+
 class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
     sync_capable = True
     async_capable = True

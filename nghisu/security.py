@@ -22,9 +22,10 @@ docs/security.md explains each directive and how to add a script or a style.
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+
+from nghisu.middleware import ResponseHookMiddleware
 
 CSP = "Content-Security-Policy"
 
@@ -143,30 +144,12 @@ def set_policy_headers(request, response) -> None:
     response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
 
 
-class PolicyHeadersMiddleware:
+class PolicyHeadersMiddleware(ResponseHookMiddleware):
     """Set Content-Security-Policy and Permissions-Policy on every response.
 
     Sync and async, so that an async view under Daphne stays off the thread that
     serves sync code.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        response = self.get_response(request)
+    def after(self, request, response, *, is_async: bool) -> None:
         set_policy_headers(request, response)
-        return response
-
-    async def __acall__(self, request):
-        response = await self.get_response(request)
-        set_policy_headers(request, response)
-        return response
