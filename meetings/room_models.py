@@ -217,6 +217,20 @@ class Vote(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True, editable=False)
+    # Frozen when the vote opens (accounts.rules): the body's total members,
+    # those present, and the quorum they had to reach.
+    members = models.PositiveIntegerField(
+        _("Tổng số thành viên"), null=True, blank=True, editable=False
+    )
+    present_at_open = models.PositiveIntegerField(
+        _("Số thành viên có mặt khi mở biểu quyết"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    quorum_required = models.PositiveIntegerField(
+        _("Số thành viên cần có mặt"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("biểu quyết")

@@ -240,6 +240,13 @@ def build_missing_reports(now: datetime.datetime | None = None) -> int:
     return built
 
 
+def apply_due_membership_ends(today: datetime.date) -> int:
+    """Membership end dates that pass take effect: groups and meeting seats."""
+    from accounts.actions import apply_due_membership_ends as apply
+
+    return apply(today)
+
+
 def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once; return how many objects each handled."""
     now = now or timezone.now()
@@ -248,6 +255,7 @@ def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
         "reminded": lambda: send_due_reminders(now),
         "overdue": lambda: mark_overdue_assignments(timezone.localdate(now)),
         "reports": lambda: build_missing_reports(now),
+        "memberships": lambda: apply_due_membership_ends(timezone.localdate(now)),
     }
     done = {}
     for name, job in jobs.items():
