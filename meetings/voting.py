@@ -600,6 +600,12 @@ def _cast_refusal(vote: Vote | None, meeting_id: int) -> ActionError | None:
         return ActionError(_("Cuộc biểu quyết này chưa được mở."), code="vote_not_open")
     if vote.status == VoteStatus.CLOSED:
         return ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
+    if not Meeting.objects.filter(
+        pk=meeting_id, status=MeetingStatus.IN_PROGRESS
+    ).exists():
+        return ActionError(
+            _("Chỉ biểu quyết khi cuộc họp đang diễn ra."), code="bad_status"
+        )
     return None
 
 
