@@ -118,7 +118,7 @@ class BodyKind(models.TextChoices):
 class Share(models.TextChoices):
     """A share of a body's total members (quorum, passing rule)."""
 
-    MORE_THAN_HALF = "majority", _("Quá nửa tổng số thành viên")
+    MAJORITY = "majority", _("Quá nửa tổng số thành viên")
     TWO_THIRDS = "two_thirds", _("Ít nhất hai phần ba tổng số thành viên")
 
 

@@ -28,10 +28,10 @@ from accounts.models import Body, BodyKind, Share
 
 #: Per kind: (quorum, ordinary passing rule, the chair's side decides a tie).
 KIND_DEFAULTS: dict[str, tuple[str, str, bool]] = {
-    BodyKind.HDND: (Share.TWO_THIRDS, Share.MORE_THAN_HALF, False),
-    BodyKind.UBND: (Share.TWO_THIRDS, Share.MORE_THAN_HALF, True),
-    BodyKind.THUONG_TRUC: (Share.TWO_THIRDS, Share.MORE_THAN_HALF, False),
-    BodyKind.BAN: (Share.TWO_THIRDS, Share.MORE_THAN_HALF, False),
+    BodyKind.HDND: (Share.TWO_THIRDS, Share.MAJORITY, False),
+    BodyKind.UBND: (Share.TWO_THIRDS, Share.MAJORITY, True),
+    BodyKind.THUONG_TRUC: (Share.TWO_THIRDS, Share.MAJORITY, False),
+    BodyKind.BAN: (Share.TWO_THIRDS, Share.MAJORITY, False),
 }
 
 #: How the chair voted, for a tie: in favour, against, abstained, did not vote,
@@ -89,7 +89,7 @@ def quorum_required(body: Body, members: int) -> int:
 
 
 def stricter(a: str, b: str) -> str:
-    return Share.TWO_THIRDS if Share.TWO_THIRDS in (a, b) else Share.MORE_THAN_HALF
+    return Share.TWO_THIRDS if Share.TWO_THIRDS in (a, b) else Share.MAJORITY
 
 
 def required_in_favour(body: Body, members: int, threshold: str) -> int:
@@ -128,7 +128,7 @@ def decide(
     members: int,
     in_favour: int,
     against: int,
-    threshold: str = Share.MORE_THAN_HALF,
+    threshold: str = Share.MAJORITY,
     chair: str = CHAIR_NOT_VOTING,
 ) -> Decision:
     """Apply the rule: passed when those in favour reach the share of **all**

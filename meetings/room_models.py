@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Share
+
 __all__ = [
     "Ballot",
     "RoomCommand",
@@ -158,9 +160,8 @@ class VoteStatus(models.TextChoices):
     CLOSED = "closed", _("Đã kết thúc")
 
 
-class VoteThreshold(models.TextChoices):
-    MAJORITY = "majority", _("Quá nửa tổng số thành viên")
-    TWO_THIRDS = "two_thirds", _("Ít nhất hai phần ba tổng số thành viên")
+#: A vote's threshold: a share of all members (accounts.rules).
+VoteThreshold = Share
 
 
 class Vote(models.Model):
