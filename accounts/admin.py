@@ -157,12 +157,10 @@ class BodyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             actions.delete_membership(obj, actor=request.user)
-        for inline in formset.forms:
-            if inline in formset.deleted_forms or not inline.has_changed():
-                continue
-            obj = inline.instance
+        for obj in instances:
             obj.body = form.instance
             save_membership(request, obj, change=obj.pk is not None)
         return None

@@ -417,3 +417,60 @@ def test_minutes_list_office_holders_in_their_role_and_add_up(cast):
     absent_part = text.split("Vắng mặt (1 người)")[1].split("III.")[0]
     assert "Lò Văn Phòng" not in absent_part
     assert "Khi mở biểu quyết có mặt 5/6 thành viên (cần 4)" in text
+
+
+def test_the_body_admin_inline_adds_and_ends_memberships_through_the_actions(
+    client, cast
+):
+    from accounts.models import Membership
+
+    s = _session(cast, BodyKind.UBND, 3)
+    body = s.meeting.body
+    client.force_login(cast.admin)
+    rows = list(
+        Membership.objects.filter(body=body).order_by("position", "start_date", "id")
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    leaver = s.members[2]
+    newcomer = accounts.create_user("moi2", full_name="Người Mới", password=None)
+    data = {
+        "unit": body.unit_id,
+        "kind": body.kind,
+        "name": body.name,
+        "short_name": "",
+        "parent": "",
+        "member_count_override": "",
+        "allows_delegation": "",
+        "quorum_rule": "",
+        "passing_rule": "",
+        "chair_decides_tie": "unknown",
+        "memberships-TOTAL_FORMS": str(len(rows) + 1),
+        "memberships-INITIAL_FORMS": str(len(rows)),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for n, m in enumerate(rows):
+        data |= {
+            f"memberships-{n}-id": m.pk,
+            f"memberships-{n}-body": body.pk,
+            f"memberships-{n}-user": m.user_id,
+            f"memberships-{n}-position": m.position,
+            f"memberships-{n}-start_date": m.start_date.strftime("%d/%m/%Y"),
+            f"memberships-{n}-end_date": yesterday.strftime("%d/%m/%Y")
+            if m.user_id == leaver.pk
+            else "",
+        }
+    n = len(rows)
+    data |= {
+        f"memberships-{n}-body": body.pk,
+        f"memberships-{n}-user": newcomer.pk,
+        f"memberships-{n}-position": Position.MEMBER,
+        f"memberships-{n}-start_date": "01/07/2021",
+        f"memberships-{n}-end_date": "",
+    }
+    response = client.post(f"/admin/accounts/body/{body.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Membership.objects.filter(body=body, user=newcomer).exists()
+    assert AuditEvent.objects.filter(action="membership.add").exists()
+    assert AuditEvent.objects.filter(action="membership.update").exists()
+    assert not Participant.objects.filter(meeting=s.meeting, user=leaver).exists()
