@@ -24,6 +24,7 @@ from accounts.models import (
     UnitLevel,
     User,
 )
+from accounts.signals import membership_ended
 from nghisu.errors import ActionError
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,14 @@ def add_membership(
     )
     sync_body_group(body)
     if actor is not None:
-        record_audit(actor, "membership.add", membership, body=body.pk, user=user.pk)
+        record_audit(
+            actor,
+            "membership.add",
+            membership,
+            body=body.pk,
+            member=user.pk,
+            position=str(position),
+        )
     return membership
 
 
@@ -237,19 +245,117 @@ def end_membership(
     end_date: datetime.date | None = None,
     actor: User | None = None,
 ) -> Membership:
-    """End ``membership`` on ``end_date`` (today by default) and update the group."""
-    end = end_date or timezone.localdate()
+    """End ``membership`` on ``end_date``, its last day in force (by default
+    now: yesterday, or its first day if it started today).
+
+    Updates the group and sends ``membership_ended``, so the former member's
+    seats in the body's open meetings go at once (:func:`apply_membership_end`).
+    """
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    end = end_date or max(
+        membership.start_date, timezone.localdate() - datetime.timedelta(days=1)
+    )
     if end < membership.start_date:
         raise ActionError("Ngày kết thúc phải sau ngày bắt đầu.", code="bad_dates")
     if membership.end_date is not None and membership.end_date <= end:
         raise ActionError("Nhiệm kỳ này đã kết thúc.", code="already_ended")
     membership.end_date = end
     membership.save(update_fields=["end_date"])
-    sync_body_group(membership.body)
-    if actor is not None:
-        record_audit(actor, "membership.end", membership, end=end.isoformat())
+    record_audit(actor, "membership.end", membership, end=end.isoformat())
+    apply_membership_end(membership, actor=actor)
     return membership
+
+
+def apply_membership_end(membership: Membership, *, actor: User | None) -> None:
+    """Bring the body's group in step and tell the other apps that this
+    person may have left the body (idempotent; inside the caller's
+    transaction). The receivers decide by date which seats go."""
+    sync_body_group(membership.body)
+    membership_ended.send(
+        sender=Membership,
+        body_id=membership.body_id,
+        user_id=membership.user_id,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def update_membership(
+    membership: Membership,
+    *,
+    position: Position | str,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    actor: User | None = None,
+) -> Membership:
+    """Change a membership's position or dates (the administrator), audited;
+    an end date takes the person's seats away as :func:`end_membership` does."""
+    if position not in Position.values:
+        raise ActionError("Chức vụ không hợp lệ.", code="bad_position")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    check_membership_dates(
+        membership.body,
+        membership.user,
+        start=start_date,
+        end=end_date,
+        exclude_pk=membership.pk,
+        lock=True,
+    )
+    before = {
+        "position": membership.position,
+        "start": membership.start_date.isoformat(),
+        "end": membership.end_date.isoformat() if membership.end_date else None,
+    }
+    membership.position = position
+    membership.start_date = start_date
+    membership.end_date = end_date
+    membership.save(update_fields=["position", "start_date", "end_date"])
+    record_audit(
+        actor,
+        "membership.update",
+        membership,
+        before=before,
+        position=str(position),
+        start=start_date.isoformat(),
+        end=end_date.isoformat() if end_date else None,
+    )
+    apply_membership_end(membership, actor=actor)
+    return membership
+
+
+@transaction.atomic
+def delete_membership(membership: Membership, *, actor: User | None = None) -> None:
+    """Delete a membership entered by mistake (the administrator), audited."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    record_audit(
+        actor,
+        "membership.delete",
+        membership,
+        body=membership.body_id,
+        member=membership.user_id,
+        position=membership.position,
+    )
+    membership.delete()
+    apply_membership_end(membership, actor=actor)
+
+
+def apply_due_membership_ends(
+    today: datetime.date | None = None, *, days: int = 31
+) -> int:
+    """For the scheduler: apply the memberships that ended in the last
+    ``days`` days or end later (seats in meetings after their end), so an end
+    date that passes takes effect without anyone acting. Idempotent; returns
+    how many memberships were looked at."""
+    today = today or timezone.localdate()
+    rows = list(
+        Membership.objects.filter(
+            end_date__gte=today - datetime.timedelta(days=days)
+        ).select_related("body")
+    )
+    for membership in rows:
+        with transaction.atomic():
+            apply_membership_end(membership, actor=None)
+    return len(rows)
 
 
 def check_membership_dates(

@@ -134,6 +134,9 @@ class BodyAdmin(FoldedSearchMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
+            actions.record_audit(
+                request.user, "body.update", obj, fields=sorted(form.changed_data)
+            )
             return
         created = actions.create_body(
             obj.unit,
@@ -144,11 +147,50 @@ class BodyAdmin(FoldedSearchMixin, admin.ModelAdmin):
             member_count_override=obj.member_count_override,
             allows_delegation=obj.allows_delegation,
         )
+        Body.objects.filter(pk=created.pk).update(
+            quorum_rule=obj.quorum_rule,
+            passing_rule=obj.passing_rule,
+            chair_decides_tie=obj.chair_decides_tie,
+        )
         obj.pk, obj.group_id = created.pk, created.group_id
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            actions.delete_membership(obj, actor=request.user)
+        for obj in instances:
+            obj.body = form.instance
+            save_membership(request, obj, change=obj.pk is not None)
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         actions.sync_body_group(form.instance)
+
+
+def save_membership(request, obj: Membership, *, change: bool) -> Membership:
+    """Add or change a membership through the actions (audited; an end date
+    takes the person's seats away)."""
+    if change:
+        return actions.update_membership(
+            obj,
+            position=obj.position,
+            start_date=obj.start_date,
+            end_date=obj.end_date,
+            actor=request.user,
+        )
+    created = actions.add_membership(
+        obj.body,
+        obj.user,
+        position=obj.position,
+        start_date=obj.start_date,
+        end_date=obj.end_date,
+        actor=request.user,
+    )
+    obj.pk = created.pk
+    return created
 
 
 @admin.register(Membership)
@@ -162,24 +204,14 @@ class MembershipAdmin(FoldedSearchMixin, admin.ModelAdmin):
     form = MembershipAdminForm
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.save()
-            actions.sync_body_group(obj.body)
-            return
-        created = actions.add_membership(
-            obj.body,
-            obj.user,
-            position=obj.position,
-            start_date=obj.start_date,
-            end_date=obj.end_date,
-            actor=request.user,
-        )
-        obj.pk = created.pk
+        save_membership(request, obj, change=change)
 
     def delete_model(self, request, obj):
-        body = obj.body
-        super().delete_model(request, obj)
-        actions.sync_body_group(body)
+        actions.delete_membership(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            actions.delete_membership(obj, actor=request.user)
 
 
 @admin.register(AuditEvent)

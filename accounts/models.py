@@ -115,6 +115,13 @@ class BodyKind(models.TextChoices):
     BAN = "ban", _("Ban của HĐND")
 
 
+class Share(models.TextChoices):
+    """A share of a body's total members (quorum, passing rule)."""
+
+    MAJORITY = "majority", _("Quá nửa tổng số thành viên")
+    TWO_THIRDS = "two_thirds", _("Ít nhất hai phần ba tổng số thành viên")
+
+
 class Body(models.Model):
     """The HĐND or UBND of a unit, or a committee of an HĐND (Thường trực, a Ban)."""
 
@@ -142,6 +149,30 @@ class Body(models.Model):
     )
     allows_delegation = models.BooleanField(
         _("Cho phép ủy quyền dự họp"), default=False
+    )
+    # The law's rules (accounts.rules); empty: the default of the body's kind.
+    quorum_rule = models.CharField(
+        _("Số thành viên có mặt để tiến hành họp"),
+        max_length=16,
+        choices=Share.choices,
+        blank=True,
+        help_text=_("Để trống: theo loại cơ quan (hai phần ba tổng số thành viên)."),
+    )
+    passing_rule = models.CharField(
+        _("Số phiếu tán thành để thông qua"),
+        max_length=16,
+        choices=Share.choices,
+        blank=True,
+        help_text=_(
+            "Để trống: theo loại cơ quan (quá nửa tổng số thành viên); nội dung "
+            "cần hai phần ba được chọn khi chuẩn bị biểu quyết."
+        ),
+    )
+    chair_decides_tie = models.BooleanField(
+        _("Khi biểu quyết ngang nhau, theo ý kiến Chủ tịch"),
+        null=True,
+        blank=True,
+        help_text=_("Để trống: theo loại cơ quan (có đối với Ủy ban nhân dân)."),
     )
     group = models.OneToOneField(
         Group,
@@ -181,6 +212,8 @@ class Position(models.TextChoices):
 # Positions that count as members of the body for its vote rules; a secretary
 # (usually office staff) keeps the records but is not a member.
 VOTING_POSITIONS = (Position.CHAIR, Position.VICE_CHAIR, Position.MEMBER)
+# Positions that manage a body's meetings, consultations and assignments.
+MANAGER_POSITIONS = (Position.CHAIR, Position.SECRETARY)
 POSITION_ORDER = {p: i for i, p in enumerate(Position.values)}
 
 

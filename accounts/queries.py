@@ -8,6 +8,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
 from django.utils import timezone
 
 from accounts.models import (
+    MANAGER_POSITIONS,
     POSITION_ORDER,
     VOTING_POSITIONS,
     Body,
@@ -100,4 +101,34 @@ def positions_in(user: User, body: Body) -> set[str]:
         Membership.objects.filter(user=user, body=body)
         .current()
         .values_list("position", flat=True)
+    )
+
+
+def is_manager(user: User, body: Body | int) -> bool:
+    """Whether ``user`` manages ``body`` (a current chair or secretary): 1 query.
+
+    The one definition of a body's managers: they create and run its meetings,
+    send its consultations and give its assignments.
+    """
+    if not user.is_authenticated:
+        return False
+    body_id = body if isinstance(body, int) else body.pk
+    return (
+        Membership.objects.current()
+        .filter(user=user, body_id=body_id, position__in=MANAGER_POSITIONS)
+        .exists()
+    )
+
+
+def managed_bodies(user: User) -> list[Body]:
+    """Bodies ``user`` manages (:func:`is_manager`), in unit order: 1 query."""
+    if not user.is_authenticated:
+        return []
+    seats = Membership.objects.current().filter(
+        user=user, position__in=MANAGER_POSITIONS
+    )
+    return list(
+        Body.objects.filter(pk__in=seats.values("body_id"))
+        .select_related("unit")
+        .order_by("unit__level__rank", "name")
     )

@@ -63,7 +63,7 @@ def rooms(spec: dict) -> dict:
 
     from accounts import actions as acc
     from accounts.models import BodyKind, Position, UnitLevel
-    from meetings import actions
+    from meetings import actions, queries
     from meetings.models import MeetingKind, Participant
 
     prefix = spec["prefix"]
@@ -117,10 +117,15 @@ def rooms(spec: dict) -> dict:
             document, pages = _document(chair, body, items[0], spec.get("pages", 4))
         actions.invite_members(chair, meeting)
         actions.publish_meeting(chair, meeting)
+        # A session starts with a quorum: everyone checks in, or, without
+        # "checkin", the first voting members up to the quorum.
+        everyone = bool(spec.get("checkin"))
+        rows = Participant.objects.filter(meeting=meeting).order_by("id")
+        for participant in rows if everyone else rows.filter(voting_right=True):
+            if not everyone and queries.quorum(meeting).reached:
+                break
+            actions.check_in(chair, participant)
         actions.start_meeting(chair, meeting)
-        if spec.get("checkin"):
-            for participant in Participant.objects.filter(meeting=meeting):
-                actions.check_in(chair, participant)
         out.append(
             {
                 "meeting": meeting.pk,

@@ -6,3 +6,9 @@ class MeetingsConfig(AppConfig):
 
     name = "meetings"
     verbose_name = "Cuộc họp"
+
+    def ready(self) -> None:
+        from accounts.signals import membership_ended
+        from meetings.actions.people import on_membership_ended
+
+        membership_ended.connect(on_membership_ended, dispatch_uid="meetings.seats")

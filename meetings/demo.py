@@ -181,13 +181,14 @@ def _seed_running(ubnd, stdout) -> None:
             actions.attach_documents(office, item, [_document(office, ubnd, title)])
     actions.invite_members(office, meeting)
     actions.publish_meeting(office, meeting)
-    actions.start_meeting(chair, meeting)
+    # Check-in opens with the publication; the session starts with a quorum.
     for p in Participant.objects.filter(meeting=meeting).select_related("user"):
         if (
             p.user.username in {"chutich", "vanphong"}
             or p.user.username <= "thanhvien08"
         ):
             actions.check_in(office, p)
+    actions.start_meeting(chair, meeting)
     stdout.write(f"  Cuộc họp: {RUNNING} (đang họp)")
 
 
@@ -223,13 +224,13 @@ def _seed_past(hdnd, stdout) -> None:
         conclusions[item.pk] = (item, text)
     actions.invite_members(secretary, meeting)
     actions.publish_meeting(secretary, meeting)
-    actions.start_meeting(chair, meeting)
     for p in Participant.objects.filter(meeting=meeting).select_related("user"):
         name = p.user.username
         if name.startswith("daibieu") and name >= "daibieu50":
             actions.mark_absent(secretary, p, reason="Đi công tác")
         else:
             actions.check_in(secretary, p)
+    actions.start_meeting(chair, meeting)
     for item, text in conclusions.values():
         if text:
             actions.record_conclusion(chair, meeting, item, text=text)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import BodyKind
+from accounts import rules
+from accounts.models import BodyKind, Share
 from meetings import queries
 from meetings.models import Attendance, Meeting, Minutes, Role
 
@@ -46,6 +47,10 @@ class VoteRecord:
     cast: int
     passed: bool | None
     names: dict[str, list[str]] = field(default_factory=dict)
+    present: int | None = None  # members present when it opened
+    quorum: int | None = None  # members needed present
+    required: int | None = None  # votes in favour needed
+    tie_text: str = ""
 
 
 @dataclass
@@ -90,6 +95,18 @@ def room_records(meeting: Meeting) -> dict[int, ItemRecords]:
                 cast=row["returned"] or 0,
                 passed=row["passed"],
                 names=names,
+                present=row.get("present"),
+                quorum=row.get("quorum"),
+                required=row.get("required"),
+                tie_text=rules.tie_explanation(
+                    row.get("tie_break"),
+                    in_favour=row["counts_labelled"][0]["count"],
+                    against=row["counts_labelled"][1]["count"]
+                    if len(row["counts_labelled"]) > 1
+                    else 0,
+                )
+                if row.get("tie")
+                else "",
             )
         )
     return records
@@ -146,8 +163,13 @@ def build_spec(meeting: Meeting, minutes: Minutes) -> dict:
     q = queries.quorum(meeting, rows)
     chair = next((p for p in rows if p.role == Role.CHAIR), None)
     secretary = next((p for p in rows if p.role == Role.SECRETARY), None)
-    present = [p for p in rows if p.attendance == Attendance.PRESENT]
-    absent = [p for p in rows if p.attendance != Attendance.PRESENT]
+    # The chair and the secretary attend in their role: never listed absent.
+    in_role = (Role.CHAIR, Role.SECRETARY)
+    present = [
+        p for p in rows if p.attendance == Attendance.PRESENT or p.role in in_role
+    ]
+    seen = {p.pk for p in present}
+    absent = [p for p in rows if p.pk not in seen]
     start = meeting.started_at or meeting.starts_at
     end = meeting.closed_at or meeting.ends_at
     blocks: list[dict] = []
@@ -173,7 +195,7 @@ def build_spec(meeting: Meeting, minutes: Minutes) -> dict:
     para(
         _(
             "Tổng số thành viên của %(body)s: %(members)s. Số thành viên có mặt: "
-            "%(present)s/%(members)s; cần tối thiểu %(required)s (hai phần ba) để "
+            "%(present)s/%(members)s; cần tối thiểu %(required)s (%(rule)s) để "
             "tiến hành cuộc họp: %(verdict)s."
         )
         % {
@@ -181,6 +203,7 @@ def build_spec(meeting: Meeting, minutes: Minutes) -> dict:
             "members": q.members,
             "present": q.present,
             "required": q.required,
+            "rule": Share(rules.rules_for(meeting.body).quorum).label.lower(),
             "verdict": _("đủ") if q.reached else _("không đủ"),
         }
     )
@@ -301,6 +324,8 @@ def _vote_text(vote: VoteRecord) -> str:
         verdict = " " + (
             _("Kết quả: thông qua.") if vote.passed else _("Kết quả: không thông qua.")
         )
+    if vote.tie_text:
+        verdict = f" {vote.tie_text}{verdict}"
     text = _(
         "Biểu quyết (%(kind)s) về “%(question)s”: %(cast)s/%(members)s thành viên "
         "tham gia; %(counts)s.%(verdict)s"
@@ -312,6 +337,16 @@ def _vote_text(vote: VoteRecord) -> str:
         "counts": counts,
         "verdict": verdict,
     }
+    if vote.present is not None:
+        text += " " + _(
+            "Khi mở biểu quyết có mặt %(present)s/%(members)s thành viên (cần "
+            "%(quorum)s); số phiếu tán thành cần có: %(required)s."
+        ) % {
+            "present": vote.present,
+            "members": vote.members,
+            "quorum": vote.quorum,
+            "required": vote.required,
+        }
     for label, names in vote.names.items():
         if names:
             text += f" {label}: {', '.join(names)}."

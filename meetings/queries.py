@@ -14,14 +14,15 @@ to the meeting's chair participant and to the body's current chair.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Body, Membership, Position, User
+from accounts import rules
+from accounts.models import MANAGER_POSITIONS, Membership, Position, User
+from accounts.queries import managed_bodies as managed_bodies  # re-exported
 from accounts.queries import member_count
 from meetings.models import (
     AgendaChange,
@@ -40,12 +41,6 @@ from meetings.models import (
 from nghisu.errors import NotFound
 from nghisu.text import fold
 
-MANAGER_POSITIONS = (Position.CHAIR, Position.SECRETARY)
-
-#: Fraction of the body's members that must be present (Law on the Organisation
-#: of Local Government: a session needs two thirds of the delegates).
-QUORUM_FRACTION = (2, 3)
-
 
 @dataclass
 class Viewer:
@@ -59,21 +54,6 @@ class Viewer:
     @property
     def is_participant(self) -> bool:
         return self.participant is not None
-
-
-def managed_bodies(user: User) -> list[Body]:
-    """Bodies whose meetings ``user`` creates and changes: one query."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Body.objects.filter(
-            Exists(
-                Membership.objects.current()
-                .filter(body=OuterRef("pk"), user=user)
-                .filter(position__in=MANAGER_POSITIONS)
-            )
-        ).select_related("unit")
-    )
 
 
 _RIGHTS_SQL: dict[str, str] = {}
@@ -263,7 +243,8 @@ class Quorum:
 
 
 def quorum(meeting: Meeting, rows: list[Participant] | None = None) -> Quorum:
-    """Quorum by the body's rule: two thirds of all its members present.
+    """Quorum by the body's rule (:mod:`accounts.rules`): by default two
+    thirds of all its members present.
 
     ``present`` counts checked-in participants with a voting right (guests and
     the secretary do not count; a substitute counts for the member they
@@ -276,9 +257,10 @@ def quorum(meeting: Meeting, rows: list[Participant] | None = None) -> Quorum:
         ).count()
     else:
         present = sum(1 for p in rows if p.is_present and p.voting_right)
-    num, den = QUORUM_FRACTION
     return Quorum(
-        members=members, required=math.ceil(members * num / den), present=present
+        members=members,
+        required=rules.quorum_required(meeting.body, members),
+        present=present,
     )
 
 

@@ -684,7 +684,7 @@ _NO_PRESENTATION = {
 }
 
 
-def _clear_presentation(meeting_id: int) -> None:
+def clear_presentation(meeting_id: int) -> None:
     RoomState.objects.filter(pk=meeting_id).update(
         document=None, version=None, page=0, region=None, presented_by=None
     )
@@ -861,6 +861,20 @@ def _publish_speakers(meeting_id: int) -> None:
     )
 
 
+def end_floor(meeting_id: int) -> None:
+    """End the speech in progress and withdraw the waiting requests (closing
+    the meeting); event ``speakers`` if anything changed."""
+    now = timezone.now()
+    ended = SpeakerRequest.objects.filter(
+        meeting_id=meeting_id, status=SpeakerStatus.SPEAKING
+    ).update(status=SpeakerStatus.DONE, ended_at=now)
+    ended += SpeakerRequest.objects.filter(
+        meeting_id=meeting_id, status=SpeakerStatus.WAITING
+    ).update(status=SpeakerStatus.WITHDRAWN, ended_at=now)
+    if ended:
+        _publish_speakers(meeting_id)
+
+
 def do_speaker_request(actor: User, meeting_id: int) -> dict[str, Any]:
     """Ask to speak on the current item (participants other than guests).
 
@@ -1013,30 +1027,17 @@ def do_start_meeting(actor: User, meeting_id: int) -> dict[str, Any]:
 
 
 def do_close_meeting(actor: User, meeting_id: int) -> dict[str, Any]:
-    """``meeting.close``: refused while a vote is open; ends the speech in
-    progress, then :func:`meetings.actions.close_meeting`."""
+    """``meeting.close``: :func:`meetings.actions.close_meeting` (refused while
+    a vote is open; ends the floor and the presentation); closing a closed
+    meeting answers as done."""
     from meetings import actions
-    from meetings.room_models import Vote, VoteStatus
 
     with transaction.atomic():
         meeting = _lock_meeting(meeting_id)
         if meeting.status == MeetingStatus.CLOSED:
             _require_control(actor, meeting)
             return {"status": meeting.status}
-        if Vote.objects.filter(meeting=meeting, status=VoteStatus.OPEN).exists():
-            raise ActionError(
-                _("Đang có biểu quyết chưa kết thúc; hãy kết thúc trước khi bế mạc."),
-                code="vote_busy",
-            )
         meeting = actions.close_meeting(actor, meeting)
-        now = timezone.now()
-        SpeakerRequest.objects.filter(
-            meeting=meeting, status=SpeakerStatus.SPEAKING
-        ).update(status=SpeakerStatus.DONE, ended_at=now)
-        SpeakerRequest.objects.filter(
-            meeting=meeting, status=SpeakerStatus.WAITING
-        ).update(status=SpeakerStatus.WITHDRAWN, ended_at=now)
-        _clear_presentation(meeting.pk)
     return {"status": meeting.status}
 
 

@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Share
+
 __all__ = [
     "Ballot",
     "RoomCommand",
@@ -163,9 +165,8 @@ class VoteStatus(models.TextChoices):
     CLOSED = "closed", _("Đã kết thúc")
 
 
-class VoteThreshold(models.TextChoices):
-    MAJORITY = "majority", _("Quá nửa tổng số thành viên")
-    TWO_THIRDS = "two_thirds", _("Ít nhất hai phần ba tổng số thành viên")
+#: A vote's threshold: a share of all members (accounts.rules).
+VoteThreshold = Share
 
 
 class Vote(models.Model):
@@ -226,6 +227,20 @@ class Vote(models.Model):
     #: are sealed to it. The private key is a file in ``VOTE_KEY_DIR``, never
     #: in the database, destroyed at the close.
     seal_key = models.BinaryField(null=True, blank=True, editable=False)
+    # Frozen when the vote opens (accounts.rules): the body's total members,
+    # those present, and the quorum they had to reach.
+    members = models.PositiveIntegerField(
+        _("Tổng số thành viên"), null=True, blank=True, editable=False
+    )
+    present_at_open = models.PositiveIntegerField(
+        _("Số thành viên có mặt khi mở biểu quyết"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    quorum_required = models.PositiveIntegerField(
+        _("Số thành viên cần có mặt"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("biểu quyết")

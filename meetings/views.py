@@ -204,7 +204,7 @@ def meeting_detail(request, meeting_id: int):
             "unseen": unseen,
             "answer_form": answer_form,
             "quorum": queries.quorum(meeting)
-            if meeting.status == MeetingStatus.IN_PROGRESS
+            if meeting.status in (MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS)
             else None,
         },
     )

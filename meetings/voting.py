@@ -1,10 +1,12 @@
 """Votes: prepare, open, cast, close; results by the body's rule; receipts.
 
-The rule (Law on the Organisation of Local Government): a decision passes when
-those in favour are more than half of **all** members of the body, whoever is
-present, or at least two thirds when that threshold is set. In a UBND, when
-exactly half of all members are in favour, the side the Chairman voted for
-prevails (an open vote; a secret vote cannot know it and does not pass).
+The rules (Law on the Organisation of Local Government) live in
+:mod:`accounts.rules`: a vote opens only with a quorum present; a decision
+passes when those in favour are more than half of **all** members of the body
+(frozen on the vote when it opens), or at least two thirds when that threshold
+is set; in a UBND, when the numbers for and against are equal, the side the
+Chairman voted decides (an open vote; a secret one cannot know it and does not
+pass). Only current members of the body with a voting seat cast ballots.
 
 One ballot per voter under any concurrency: :class:`VoteCast` is unique per
 vote and voter in the database, and casting holds a lock on the vote row (a
@@ -27,7 +29,6 @@ members present with a right to vote), returned (cast), counts per option.
 
 from __future__ import annotations
 
-import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import rules
 from accounts.actions import record_audit, record_refusal
-from accounts.models import BodyKind, Membership, Position, User
+from accounts.models import VOTING_POSITIONS, Membership, Position, User
 from accounts.queries import member_count
 from meetings import ballot_box, ballot_seal, events, queries
 from meetings.models import (
@@ -393,13 +395,39 @@ def do_open(actor: User, meeting_id: int, *, vote_id: int) -> dict[str, Any]:
                 _("Đang có một cuộc biểu quyết khác; hãy kết thúc nó trước."),
                 code="vote_busy",
             )
+        quorum = queries.quorum(meeting)
+        if not quorum.reached:
+            raise ActionError(
+                rules.quorum_message(quorum.present, quorum.members, quorum.required),
+                code="no_quorum",
+            )
         vote.status = VoteStatus.OPEN
         vote.opened_at = timezone.now()
         vote.opened_by = actor
         if vote.is_secret:
             vote.seal_key = ballot_box.new_key(vote)
-        vote.save(update_fields=["status", "opened_at", "opened_by", "seal_key"])
-        record_audit(actor, "vote.open", vote)
+        vote.members = quorum.members
+        vote.present_at_open = quorum.present
+        vote.quorum_required = quorum.required
+        vote.save(
+            update_fields=[
+                "status",
+                "opened_at",
+                "opened_by",
+                "seal_key",
+                "members",
+                "present_at_open",
+                "quorum_required",
+            ]
+        )
+        record_audit(
+            actor,
+            "vote.open",
+            vote,
+            members=quorum.members,
+            present=quorum.present,
+            quorum=quorum.required,
+        )
         events.publish(meeting.pk, {"type": "vote.opened", "vote": vote_dict(vote)})
     return {"vote": vote.pk}
 
@@ -581,6 +609,12 @@ def _cast_refusal(vote: Vote | None, meeting_id: int) -> ActionError | None:
         return ActionError(_("Cuộc biểu quyết này chưa được mở."), code="vote_not_open")
     if vote.status == VoteStatus.CLOSED:
         return ActionError(_("Cuộc biểu quyết này đã kết thúc."), code="vote_closed")
+    if not Meeting.objects.filter(
+        pk=meeting_id, status=MeetingStatus.IN_PROGRESS
+    ).exists():
+        return ActionError(
+            _("Chỉ biểu quyết khi cuộc họp đang diễn ra."), code="bad_status"
+        )
     return None
 
 
@@ -591,8 +625,13 @@ def _check_voters(
     outcomes: list[dict[str, Any] | ActionError | None],
 ) -> list[int]:
     """Refuse (in ``outcomes``) bad options and voters without a right or not
-    checked in; return the indexes of the others. One query."""
+    checked in; return the indexes of the others. Two queries.
+
+    The right to vote is a voting seat in the meeting **and** a membership of
+    the body in force today: a former member never votes, whatever their seat.
+    """
     keys = vote.option_keys()
+    members = _current_member_ids(vote, {c.voter.pk for c in casts})
     seats = {
         uid: (right, attendance)
         for uid, right, attendance in Participant.objects.filter(
@@ -604,7 +643,7 @@ def _check_voters(
         seat = seats.get(cast.voter.pk)
         if cast.option not in keys:
             outcomes[n] = ActionError(_("Lựa chọn không hợp lệ."), code="bad_option")
-        elif seat is None or not seat[0]:
+        elif seat is None or not seat[0] or cast.voter.pk not in members:
             outcomes[n] = ActionError(
                 _("Bạn không có quyền biểu quyết trong cuộc họp này."),
                 code="no_voting_right",
@@ -616,6 +655,19 @@ def _check_voters(
         else:
             valid.append(n)
     return valid
+
+
+def _current_member_ids(vote: Vote, user_ids: set[int]) -> set[int]:
+    """Those of ``user_ids`` holding a membership of the vote's body today."""
+    return set(
+        Membership.objects.current()
+        .filter(
+            body__meetings=vote.meeting_id,
+            user_id__in=user_ids,
+            position__in=VOTING_POSITIONS,
+        )
+        .values_list("user_id", flat=True)
+    )
 
 
 def _insert_casts(
@@ -790,15 +842,32 @@ def _chair_ids(meeting: Meeting) -> set[int]:
     return ids
 
 
-def required_in_favour(members: int, threshold: str) -> int:
-    """Ballots in favour needed: more than half, or at least two thirds."""
-    if threshold == VoteThreshold.TWO_THIRDS:
-        return math.ceil(members * 2 / 3)
-    return members // 2 + 1
+def _chair_side(vote: Vote, meeting: Meeting, keys: list[str]) -> str:
+    """How the chair voted, for a tie (:mod:`accounts.rules`); unknown in a
+    secret ballot."""
+    if vote.is_secret:
+        return rules.CHAIR_UNKNOWN
+    options = set(
+        VoteCast.objects.filter(
+            vote=vote, voter_id__in=_chair_ids(meeting)
+        ).values_list("option", flat=True)
+    )
+    if not options:
+        return rules.CHAIR_NOT_VOTING
+    if keys and keys[0] in options:
+        return rules.CHAIR_FOR
+    if len(keys) > 1 and keys[1] in options:
+        return rules.CHAIR_AGAINST
+    return rules.CHAIR_ABSTAINED
 
 
 def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, Any]:
-    """Count the stored ballots and apply the body's rule (a few queries)."""
+    """Count the stored ballots and apply the body's rule (a few queries).
+
+    ``members`` is the body's total frozen when the vote opened (today's for a
+    vote opened before it was stored); ``issued`` the members present with a
+    voting seat; the first option is in favour, the second against.
+    """
     meeting = meeting or vote.meeting
     body = meeting.body
     keys = vote.option_keys()
@@ -811,46 +880,37 @@ def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, A
     counts = {k: tally.get(k, 0) for k in keys}
     returned = VoteCast.objects.filter(vote=vote).count()
     issued = Participant.objects.filter(
-        meeting=meeting, voting_right=True, attendance=Attendance.PRESENT
+        meeting=meeting,
+        voting_right=True,
+        attendance=Attendance.PRESENT,
+        user_id__in=Membership.objects.current()
+        .filter(body=body, position__in=VOTING_POSITIONS)
+        .values("user_id"),
     ).count()
-    members = member_count(body)
-    required = required_in_favour(members, vote.threshold)
+    members = vote.members if vote.members is not None else member_count(body)
     in_favour = counts.get(keys[0], 0) if keys else 0
-    passed = members > 0 and in_favour >= required
-    tie = tie_break = None
-    if (
-        body.kind == BodyKind.UBND
-        and vote.threshold == VoteThreshold.MAJORITY
-        and members > 0
-        and in_favour * 2 == members
-    ):
-        tie = True
-        chair_options = set()
-        if not vote.is_secret:
-            chair_options = set(
-                VoteCast.objects.filter(
-                    vote=vote, voter_id__in=_chair_ids(meeting)
-                ).values_list("option", flat=True)
-            )
-        if vote.is_secret or not chair_options:
-            tie_break = "unresolved"
-        elif keys[0] in chair_options:
-            tie_break, passed = "chair_in_favour", True
-        else:
-            tie_break = "chair_against"
+    against = counts.get(keys[1], 0) if len(keys) > 1 else 0
+    chair = rules.CHAIR_NOT_VOTING
+    if in_favour and in_favour == against:
+        chair = _chair_side(vote, meeting, keys)
+    decision = rules.decide(
+        body,
+        members=members,
+        in_favour=in_favour,
+        against=against,
+        threshold=vote.threshold,
+        chair=chair,
+    )
     result: dict[str, Any] = {
-        "members": members,
+        **decision.as_dict(),
         "entitled": members,
         "issued": issued,
         "returned": returned,
         "valid": sum(tally.values()),
         "counts": counts,
         "threshold": vote.threshold,
-        "required": required,
-        "in_favour": in_favour,
-        "passed": bool(passed),
-        "tie": bool(tie),
-        "tie_break": tie_break,
+        "present": vote.present_at_open,
+        "quorum": vote.quorum_required,
         "receipts": sorted(
             Ballot.objects.filter(vote=vote).values_list("receipt", flat=True)
         ),
@@ -928,7 +988,8 @@ def results_for_minutes(meeting: Meeting) -> list[dict[str, Any]]:
     (open/secret), ``kind_label``, ``threshold``, ``options`` (``{key,
     label}``), ``counts`` (per option key), ``counts_labelled`` (``[{label,
     count}]``), ``members``, ``entitled``, ``issued``, ``returned``,
-    ``passed``, ``tie_break``, ``closed_at`` (ISO) and, for open votes,
+    ``present`` and ``quorum`` (when it opened), ``required``, ``passed``,
+    ``tie``, ``tie_break``, ``closed_at`` (ISO) and, for open votes,
     ``voters`` (``[{user, name, option, option_label}]``).
     """
     out = []
@@ -957,7 +1018,11 @@ def results_for_minutes(meeting: Meeting) -> list[dict[str, Any]]:
             "entitled": result.get("entitled"),
             "issued": result.get("issued"),
             "returned": result.get("returned"),
+            "present": result.get("present"),
+            "quorum": result.get("quorum"),
+            "required": result.get("required"),
             "passed": result.get("passed"),
+            "tie": result.get("tie"),
             "tie_break": result.get("tie_break"),
             "closed_at": _iso(vote.closed_at),
         }
@@ -984,6 +1049,42 @@ def _percent(n: int, of: int) -> str:
     return f"{n * 100 / of:.2f}%".replace(".", ",") if of else "—"
 
 
+def _quorum_text(result: dict[str, Any]) -> str:
+    """The quorum when the vote opened, as the record states it."""
+    if result.get("present") is None:
+        return _("Tổng số thành viên: %(members)s.") % {"members": result["members"]}
+    return _(
+        "Khi mở biểu quyết có mặt %(present)s/%(members)s thành viên; số thành "
+        "viên cần có mặt để tiến hành họp: %(quorum)s."
+    ) % {
+        "present": result["present"],
+        "members": result["members"],
+        "quorum": result["quorum"],
+    }
+
+
+def _secretary_name(meeting: Meeting) -> str:
+    """The meeting's secretary (its participant in that role, else the body's
+    current secretary): one or two queries."""
+    row = (
+        Participant.objects.filter(meeting=meeting, role=Role.SECRETARY)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if row is None:
+        row = (
+            Membership.objects.filter(
+                body_id=meeting.body_id, position=Position.SECRETARY
+            )
+            .current()
+            .select_related("user")
+            .order_by("start_date", "id")
+            .first()
+        )
+    return str(row.user) if row is not None else ""
+
+
 def counting_record_spec(vote: Vote) -> dict[str, Any]:
     """The vote-counting record (biên bản kiểm phiếu) of a closed vote, as a
     :mod:`documents.pdf.record` spec: what Resolution 31/2023/UBTVQH15's record
@@ -1000,7 +1101,8 @@ def counting_record_spec(vote: Vote) -> dict[str, Any]:
     closed = timezone.localtime(vote.closed_at or timezone.now())
     rule = (
         _("ít nhất hai phần ba tổng số thành viên")
-        if vote.threshold == VoteThreshold.TWO_THIRDS
+        if rules.stricter(vote.threshold, rules.rules_for(body).passing)
+        == VoteThreshold.TWO_THIRDS
         else _("quá nửa tổng số thành viên")
     )
     verdict = _("THÔNG QUA") if result["passed"] else _("KHÔNG THÔNG QUA")
@@ -1021,6 +1123,7 @@ def counting_record_spec(vote: Vote) -> dict[str, Any]:
                 "kind": vote.get_kind_display(),
             },
         },
+        {"kind": "paragraph", "text": _quorum_text(result)},
         {"kind": "heading", "text": _("I. KẾT QUẢ KIỂM PHIẾU")},
         {
             "kind": "table",
@@ -1063,13 +1166,14 @@ def counting_record_spec(vote: Vote) -> dict[str, Any]:
             },
         },
     ]
-    if result.get("tie") and result.get("tie_break") != "unresolved":
+    if result.get("tie"):
         blocks.append(
             {
                 "kind": "paragraph",
-                "text": _(
-                    "Số phiếu tán thành bằng một nửa tổng số thành viên; quyết định "
-                    "theo ý kiến mà Chủ tịch Ủy ban nhân dân đã biểu quyết."
+                "text": rules.tie_explanation(
+                    result.get("tie_break"),
+                    in_favour=result["in_favour"],
+                    against=result.get("against", 0),
                 ),
             }
         )
@@ -1116,7 +1220,7 @@ def counting_record_spec(vote: Vote) -> dict[str, Any]:
         "subtitle": vote.question,
         "blocks": blocks,
         "signatures": [
-            {"title": _("THƯ KÝ"), "name": "", "note": ""},
+            {"title": _("THƯ KÝ"), "name": _secretary_name(meeting), "note": ""},
             {"title": _("CHỦ TỌA"), "name": str(closer) if closer else "", "note": ""},
         ],
     }

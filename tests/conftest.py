@@ -106,3 +106,95 @@ def pytest_collection_modifyitems(config, items):
         function = getattr(item, "obj", None)
         if inspect.iscoroutinefunction(function):
             item.obj = _reaping(function)
+
+
+@dataclass
+class PublishedEvent:
+    """One message meetings.events handed to the transport.
+
+    ``kind``: ``room`` (a seq'd room event), ``private`` (one user's sockets),
+    ``signal`` (seq-less), ``kick``. ``audience``: ``"room"``, ``"all"`` or
+    ``"managers"`` (signals), or the user id(s) of a private message or kick.
+    """
+
+    kind: str
+    meeting: int | None
+    audience: object
+    payload: dict
+
+    @property
+    def type(self) -> str | None:
+        return self.payload.get("type")
+
+
+class EventCapture:
+    """What the code published, in order, through ``meetings.events``."""
+
+    def __init__(self) -> None:
+        self.log: list[PublishedEvent] = []
+
+    def record(self, message: dict) -> None:
+        import json
+
+        kind = message.get("k")
+        audience = {"room": "room", "signal": message.get("a")}.get(
+            kind, message.get("u") if "u" in message else message.get("p")
+        )
+        frame = message.get("f")
+        self.log.append(
+            PublishedEvent(
+                kind=kind,
+                meeting=message.get("m"),
+                audience=audience,
+                payload=json.loads(frame) if frame else dict(message),
+            )
+        )
+
+    def flush(self) -> None:
+        """Deliver the events queued for commit in the test's transaction
+        (a ``db`` test never commits); other on-commit work is left alone."""
+        from django.db import connection
+
+        mine = [
+            entry
+            for entry in connection.run_on_commit
+            if getattr(entry[1], "__module__", "") == "meetings.events"
+        ]
+        connection.run_on_commit[:] = [
+            e for e in connection.run_on_commit if e not in mine
+        ]
+        for entry in mine:
+            entry[1]()
+
+    @property
+    def events(self) -> list[PublishedEvent]:
+        self.flush()
+        return list(self.log)
+
+    def of_type(self, type_: str) -> list[PublishedEvent]:
+        return [e for e in self.events if e.type == type_]
+
+    def types(self) -> list[str | None]:
+        return [e.type for e in self.events]
+
+    def clear(self) -> None:
+        self.flush()
+        self.log.clear()
+
+
+@pytest.fixture
+def capture_events(monkeypatch) -> EventCapture:
+    """Record each event meetings publish (audience and payload), still
+    delivering it; ``capture.events`` first delivers what a ``db`` test's
+    transaction holds for commit."""
+    from meetings import events
+
+    capture = EventCapture()
+    send = events._send
+
+    def tap(message: dict) -> None:
+        capture.record(message)
+        send(message)
+
+    monkeypatch.setattr(events, "_send", tap)
+    return capture

@@ -33,7 +33,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Body, BodyKind, Membership, Position, User
+from accounts.models import (
+    MANAGER_POSITIONS,
+    Body,
+    BodyKind,
+    Membership,
+    User,
+)
+from accounts.queries import is_manager
+from accounts.queries import managed_bodies as managed_bodies  # re-exported
 from nghisu.errors import NotFound
 from nghisu.text import fold
 from work.models import (
@@ -48,40 +56,12 @@ from work.models import (
     Notification,
 )
 
-MANAGER_POSITIONS = (Position.CHAIR, Position.SECRETARY)
-
 
 def _pk(value: object) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound() from None
-
-
-def is_manager(user: User, body: Body | int) -> bool:
-    """Whether ``user`` is a current chair or secretary of ``body`` (1 query)."""
-    if not user.is_authenticated:
-        return False
-    body_id = body if isinstance(body, int) else body.pk
-    return (
-        Membership.objects.current()
-        .filter(user=user, body_id=body_id, position__in=MANAGER_POSITIONS)
-        .exists()
-    )
-
-
-def managed_bodies(user: User) -> list[Body]:
-    """Bodies where ``user`` sends consultations and gives tasks (1 query)."""
-    if not user.is_authenticated:
-        return []
-    seats = Membership.objects.current().filter(
-        user=user, position__in=MANAGER_POSITIONS
-    )
-    return list(
-        Body.objects.filter(pk__in=seats.values("body_id"))
-        .select_related("unit")
-        .order_by("unit__level__rank", "name")
-    )
 
 
 def member_bodies_q(user: User, field: str = "body") -> Q:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import rules
 from accounts.models import BodyKind, Position
 from work.models import Consultation, ConsultationRecipient
 
@@ -66,21 +67,11 @@ def verdict_text(result: dict) -> str:
         return ""
     agree, members = result["counts"]["agree"], result["members"]
     if result.get("tie"):
-        tie = {
-            "chair_agrees": _(
-                "Số thành viên đồng ý (%(agree)s/%(members)s) bằng một nửa tổng số "
-                "thành viên; Chủ tịch đồng ý nên vấn đề được thông qua."
-            ),
-            "chair_against": _(
-                "Số thành viên đồng ý (%(agree)s/%(members)s) bằng một nửa tổng số "
-                "thành viên; Chủ tịch không đồng ý nên vấn đề không được thông qua."
-            ),
-            "unresolved": _(
-                "Số thành viên đồng ý (%(agree)s/%(members)s) bằng một nửa tổng số "
-                "thành viên; Chủ tịch không có ý kiến nên vấn đề không được thông qua."
-            ),
-        }[result["tie_break"]]
-        return tie % {"agree": agree, "members": members}
+        return rules.tie_explanation(
+            result.get("tie_break"),
+            in_favour=agree,
+            against=result["counts"]["disagree"],
+        ).replace("tán thành", "đồng ý")
     if result["passed"]:
         text = _(
             "Số thành viên đồng ý (%(agree)s/%(members)s) quá một nửa tổng số thành "

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts import rules
 from accounts.actions import record_audit
 from accounts.models import Body, User
 from meetings import events, queries
@@ -340,8 +341,20 @@ def _publish_status(meeting: Meeting) -> None:
     )
 
 
+def require_quorum(meeting: Meeting) -> queries.Quorum:
+    """Refuse, with the counts, below the body's quorum (:mod:`accounts.rules`)."""
+    quorum = queries.quorum(meeting)
+    if not quorum.reached:
+        raise ActionError(
+            rules.quorum_message(quorum.present, quorum.members, quorum.required),
+            code="no_quorum",
+        )
+    return quorum
+
+
 def start_meeting(actor: User, meeting: Meeting) -> Meeting:
-    """Open a published meeting (chair or secretary). Event ``meeting.status``."""
+    """Open a published meeting (chair or secretary), only with a quorum of
+    the body's members checked in. Event ``meeting.status``."""
     with transaction.atomic():
         meeting = lock_meeting(meeting)
         require_chair_or_secretary(actor, meeting)
@@ -350,20 +363,36 @@ def start_meeting(actor: User, meeting: Meeting) -> Meeting:
             (MeetingStatus.PUBLISHED,),
             _("Chỉ khai mạc được cuộc họp đã công bố và chưa bắt đầu."),
         )
+        quorum = require_quorum(meeting)
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.started_at = timezone.now()
         meeting.save(update_fields=["status", "started_at", "updated_at"])
-        record_audit(actor, "meeting.start", meeting)
+        record_audit(
+            actor,
+            "meeting.start",
+            meeting,
+            members=quorum.members,
+            present=quorum.present,
+            quorum=quorum.required,
+        )
         _publish_status(meeting)
     return meeting
 
 
 def close_meeting(actor: User, meeting: Meeting) -> Meeting:
-    """Close a running meeting (chair or secretary).
+    """Close a running meeting (chair or secretary): the one path of the page
+    and the room.
 
-    Participants never checked in are recorded absent, with the reason they
-    gave when declining or delegating. Event ``meeting.status``.
+    Refused while a vote is open. Ends the speech in progress and withdraws
+    the waiting requests, clears the presentation, and records absent the
+    participants never checked in (with the reason they gave when declining
+    or delegating). Events, in order: ``speakers`` (if the floor changed),
+    ``participants.changed`` (op ``attendance``: clients resync), then
+    ``meeting.status``.
     """
+    from meetings.room import clear_presentation, end_floor
+    from meetings.room_models import Vote, VoteStatus
+
     with transaction.atomic():
         meeting = lock_meeting(meeting)
         require_chair_or_secretary(actor, meeting)
@@ -372,9 +401,17 @@ def close_meeting(actor: User, meeting: Meeting) -> Meeting:
             (MeetingStatus.IN_PROGRESS,),
             _("Chỉ bế mạc được cuộc họp đang diễn ra."),
         )
+        if Vote.objects.filter(meeting=meeting, status=VoteStatus.OPEN).exists():
+            raise ActionError(
+                _("Đang có biểu quyết chưa kết thúc; hãy kết thúc trước khi bế mạc."),
+                code="vote_busy",
+            )
+        end_floor(meeting.pk)
+        clear_presentation(meeting.pk)
         unknown = Participant.objects.filter(
             meeting=meeting, attendance=Attendance.UNKNOWN
         )
+        absent = list(unknown.values_list("pk", flat=True))
         unknown.filter(
             Q(answer__in=[Answer.DECLINED, Answer.DELEGATED]), absence_reason=""
         ).update(attendance=Attendance.ABSENT, absence_reason=F("answer_reason"))
@@ -385,7 +422,17 @@ def close_meeting(actor: User, meeting: Meeting) -> Meeting:
         meeting.save(
             update_fields=["status", "closed_at", "current_item", "updated_at"]
         )
-        record_audit(actor, "meeting.close", meeting)
+        record_audit(actor, "meeting.close", meeting, absent=len(absent))
+        if absent:
+            events.publish(
+                meeting.pk,
+                {
+                    "type": "participants.changed",
+                    "meeting": meeting.pk,
+                    "op": "attendance",
+                    "participants": absent,
+                },
+            )
         _publish_status(meeting)
     return meeting
 

@@ -359,7 +359,8 @@ def check_in(actor: User, participant: Participant) -> Participant:
     """Record ``participant`` present.
 
     The secretary or chair checks anyone in; a participant checks themself in
-    from their tablet. Only while the meeting is in progress. Checking in twice
+    from their tablet. Once the meeting is published (so the quorum is counted
+    before the start) and until it closes. Checking in twice
     changes nothing. Event ``attendance.changed`` with the quorum numbers.
     """
     with transaction.atomic():
@@ -374,8 +375,8 @@ def check_in(actor: User, participant: Participant) -> Participant:
                 )
         require_status(
             meeting,
-            (MeetingStatus.IN_PROGRESS,),
-            _("Chỉ điểm danh được khi cuộc họp đang diễn ra."),
+            (MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS),
+            _("Chỉ điểm danh được khi cuộc họp đã công bố và chưa kết thúc."),
         )
         if participant.attendance == Attendance.PRESENT:
             return participant
@@ -443,3 +444,63 @@ def _attendance_changed(meeting: Meeting, participant: Participant) -> None:
             },
         },
     )
+
+
+def on_membership_ended(sender, *, body_id: int, user_id: int, actor=None, **kw):
+    """``accounts.signals.membership_ended``: :func:`withdraw_former_member`."""
+    withdraw_former_member(body_id, user_id, actor=actor)
+
+
+def withdraw_former_member(body_id: int, user_id: int, *, actor=None) -> int:
+    """Take away the seats of someone no longer a member of the body in its
+    open meetings (draft, published, in progress): with the seat go the
+    voting right and the meeting's documents (their sockets close).
+
+    A seat goes when no membership of theirs is in force on the meeting's day
+    (today for a meeting in progress; its start day, or today if later, for
+    one to come). Guest seats stay (without a vote, as guests have). Audited
+    ``meeting.remove_participant`` with ``reason: membership_ended``; event
+    ``participants.changed`` (op ``removed``). Returns the seats taken.
+    """
+    today = timezone.localdate()
+    rows = list(
+        Participant.objects.filter(
+            meeting__body_id=body_id,
+            user_id=user_id,
+            meeting__status__in=[
+                MeetingStatus.DRAFT,
+                MeetingStatus.PUBLISHED,
+                MeetingStatus.IN_PROGRESS,
+            ],
+        )
+        .exclude(role=Role.GUEST)
+        .select_related("meeting")
+    )
+    taken = 0
+    for row in rows:
+        day = today
+        if row.meeting.status != MeetingStatus.IN_PROGRESS and row.meeting.starts_at:
+            day = max(today, timezone.localdate(row.meeting.starts_at))
+        seated = (
+            Membership.objects.current(day)
+            .filter(body_id=body_id, user_id=user_id)
+            .exists()
+        )
+        if seated:
+            continue
+        with transaction.atomic():
+            meeting = lock_meeting(row.meeting_id)
+            deleted, _rows = Participant.objects.filter(pk=row.pk).delete()
+            if not deleted:
+                continue
+            sync_participants_group(meeting)
+            record_audit(
+                actor,
+                "meeting.remove_participant",
+                meeting,
+                person=user_id,
+                reason="membership_ended",
+            )
+            _participants_changed(meeting, "removed", [row.pk])
+            taken += 1
+    return taken

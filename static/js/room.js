@@ -223,6 +223,10 @@ function render() {
   renderPeople();
 }
 
+function checkinOpen() {
+  return state.meeting.status === "published" || state.meeting.status === "in_progress";
+}
+
 function running() {
   return state.meeting.status === "in_progress";
 }
@@ -396,7 +400,7 @@ function renderResult(v) {
   const r = v.result;
   const box = el("div", { class: "result", "data-result": v.id });
   box.append(el("p", { class: `verdict ${r.passed ? "yes" : "no"}`, text: r.passed ? T.passed : T.not_passed }));
-  if (r.tie && r.tie_break !== "unresolved") box.append(el("p", { class: "muted", text: T.tie_chair }));
+  if (r.tie && (r.tie_break || "").startsWith("chair_")) box.append(el("p", { class: "muted", text: T.tie_chair }));
   const table = el("table", { class: "table" });
   const rows = [
     [T.entitled, r.entitled],
@@ -540,7 +544,7 @@ function renderPeople() {
     if (state.meeting.status === "published") controls.append(el("button", { class: "btn btn-primary", type: "button", text: T.start, "data-start": true, onclick: () => quiet(send("meeting.start")) }));
     if (running()) controls.append(el("button", { class: "btn", type: "button", text: T.close_meeting, onclick: () => { if (confirm(T.confirm_close)) quiet(send("meeting.close")); } }));
   }
-  if (running() && state.me.attendance && state.me.attendance !== "present") {
+  if (checkinOpen() && state.me.attendance && state.me.attendance !== "present") {
     controls.append(el("button", { class: "btn btn-primary", type: "button", text: T.checkin, "data-checkin": true, onclick: () => quiet(send("attendance.checkin")) }));
   }
   const list = $("[data-people]");
@@ -553,7 +557,7 @@ function renderPeople() {
       el("span", { class: "grow" }, p.name, " ", el("small", { class: "muted", text: T[`role_${p.role}`] || p.role })),
       el("span", { class: `badge att-${p.attendance}`, text: T[`${p.attendance}_att`] || p.attendance }),
     );
-    if (state.me.can_control && running() && p.attendance !== "present") {
+    if (state.me.can_control && checkinOpen() && p.attendance !== "present") {
       row.append(el("button", { class: "btn btn-small", type: "button", text: T.checkin, onclick: () => quiet(send("attendance.checkin", { user: p.user })) }));
     }
     list.append(row);

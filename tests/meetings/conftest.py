@@ -89,7 +89,12 @@ def published(cast, draft, django_capture_on_commit_callbacks):
 @pytest.fixture
 def running(cast, published):
     from meetings import actions
+    from tests.realtime.rooms import check_in
 
+    # A quorum (two of the three members) before the start; cast.delegate is
+    # left to check in by the tests.
+    for user in (cast.chair, cast.delegate2):
+        check_in(cast.secretary, published, user)
     actions.start_meeting(cast.chair, published)
     published.refresh_from_db()
     return published

@@ -24,6 +24,7 @@ from meetings.models import (
 )
 from nghisu.errors import ActionError, NotFound
 from tests.meetings.conftest import times
+from tests.realtime.rooms import reach_quorum
 from work.models import Notification
 
 
@@ -508,27 +509,26 @@ def test_removing_a_participant_withdraws_the_documents(
 # --- attendance and quorum ------------------------------------------------------------
 
 
-def test_check_in_when_not_in_progress_is_refused(cast, published):
-    p = Participant.objects.get(meeting=published, user=cast.delegate)
+def test_check_in_opens_when_published_and_is_refused_in_a_draft(cast, draft):
+    p = Participant.objects.get(meeting=draft, user=cast.delegate)
     err = refused(actions.check_in, cast.delegate, p, code="bad_status")
-    assert "đang diễn ra" in err.message
-    refused(actions.check_in, cast.secretary, p, code="bad_status")
+    assert "đã công bố" in err.message
     p.refresh_from_db()
     assert p.attendance == Attendance.UNKNOWN
 
 
-def test_secretary_and_self_check_in_and_quorum(
-    cast, running, django_capture_on_commit_callbacks
+def test_secretary_and_self_check_in_and_quorum_before_the_start(
+    cast, published, django_capture_on_commit_callbacks
 ):
-    rows = {p.user_id: p for p in Participant.objects.filter(meeting=running)}
-    q = queries.quorum(running)
+    rows = {p.user_id: p for p in Participant.objects.filter(meeting=published)}
+    q = queries.quorum(published)
     assert (q.members, q.required, q.present, q.reached) == (3, 2, 0, False)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         actions.check_in(cast.delegate, rows[cast.delegate.pk])
     assert len(callbacks) == 1
     actions.check_in(cast.secretary, rows[cast.chair.pk])
     actions.check_in(cast.secretary, rows[cast.secretary.pk])
-    q = queries.quorum(running)
+    q = queries.quorum(published)
     assert (q.present, q.reached) == (2, True)  # the secretary does not count
     refused(actions.check_in, cast.delegate, rows[cast.delegate2.pk], code="forbidden")
     actions.mark_absent(cast.secretary, rows[cast.delegate2.pk], reason="Ốm")
@@ -540,6 +540,7 @@ def test_closing_records_the_unchecked_as_absent_with_their_reason(cast, publish
     actions.respond_invitation(
         cast.delegate2, published, answer=Answer.DECLINED, reason="Đi công tác"
     )
+    reach_quorum(cast.secretary, published, skip=[cast.delegate2])
     actions.start_meeting(cast.chair, published)
     actions.close_meeting(cast.chair, published)
     p = Participant.objects.get(meeting=published, user=cast.delegate2)
@@ -636,5 +637,7 @@ def test_actions_publish_room_events_after_commit(
         actions.publish_meeting(cast.secretary, draft)
     assert callbacks  # queued, not sent before commit
     assert events.current_seq(draft.pk) == before + 1
+    reach_quorum(cast.secretary, draft)  # two check-ins: two events
+    before += 2
     actions.start_meeting(cast.chair, draft)
     assert events.current_seq(draft.pk) == before + 2

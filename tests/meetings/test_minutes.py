@@ -13,6 +13,7 @@ from meetings import actions
 from meetings import minutes as builder
 from meetings.models import Answer, Minutes, MinutesStatus, Participant
 from nghisu.errors import ActionError
+from tests.realtime.rooms import reach_quorum
 
 
 @pytest.fixture
@@ -166,6 +167,7 @@ def test_minutes_need_a_started_meeting_and_approval_a_closed_one(cast, publishe
     with pytest.raises(ActionError) as err:
         actions.start_minutes(cast.secretary, published)
     assert err.value.code == "bad_status"
+    reach_quorum(cast.secretary, published)
     actions.start_meeting(cast.chair, published)
     minutes = actions.start_minutes(cast.secretary, published)
     with pytest.raises(ActionError) as err:
@@ -192,6 +194,7 @@ def test_declined_participants_appear_absent_with_their_reason(cast, published):
     actions.respond_invitation(
         cast.delegate2, published, answer=Answer.DECLINED, reason="Nghỉ ốm"
     )
+    reach_quorum(cast.secretary, published, skip=[cast.delegate2])
     actions.start_meeting(cast.chair, published)
     actions.close_meeting(cast.chair, published)
     minutes = actions.start_minutes(cast.secretary, published)

@@ -20,6 +20,7 @@ from meetings.models import (
     Participant,
 )
 from tests.meetings.conftest import times
+from tests.realtime.rooms import reach_quorum
 
 
 def login(client, user):
@@ -57,6 +58,7 @@ def test_outsiders_get_404_for_meeting_items_documents_and_minutes(
     actions.attach_documents(cast.secretary, item, [doc])
     with django_capture_on_commit_callbacks(execute=True):
         actions.publish_meeting(cast.secretary, draft)
+    reach_quorum(cast.secretary, draft)
     actions.start_meeting(cast.chair, draft)
     actions.close_meeting(cast.chair, draft)
     minutes = actions.start_minutes(cast.secretary, draft)
@@ -212,10 +214,11 @@ def test_a_refusal_shows_the_message_and_changes_nothing(client, cast):
     assert htmx.status_code == 422 and htmx.json()["code"] == "empty_agenda"
 
 
-def test_check_in_page_refuses_before_the_meeting_starts(client, cast, published):
+def test_check_in_page_works_once_published_before_the_start(client, cast, published):
     login(client, cast.delegate)
-    response = client.post(url("check_in_self", published), follow=True)
-    assert "Chỉ điểm danh được khi cuộc họp đang diễn ra." in response.content.decode()
+    client.post(url("check_in_self", published), follow=True)
+    p = Participant.objects.get(meeting=published, user=cast.delegate)
+    assert p.attendance == "present"
 
 
 def test_conclusion_form_for_an_item_of_another_meeting(client, cast, running):
@@ -292,6 +295,7 @@ def _big_meeting(cast, n_items: int, n_people: int) -> Meeting:
             top = item
     actions.invite_members(cast.secretary, meeting)
     actions.publish_meeting(cast.secretary, meeting)
+    reach_quorum(cast.secretary, meeting)
     actions.start_meeting(cast.chair, meeting)
     for p in Participant.objects.filter(meeting=meeting)[: n_people // 2]:
         actions.check_in(cast.secretary, p)

@@ -7,6 +7,8 @@ import io
 
 from django.utils import timezone
 
+from tests.realtime.rooms import reach_quorum
+
 
 def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast, make_document):
     from accounts import actions as account_actions
@@ -43,6 +45,7 @@ def test_the_running_ubnd_meeting_gets_two_prepared_votes_once(cast, make_docume
             actions.attach_documents(office, item, [plan])
     actions.invite_members(office, meeting)
     actions.publish_meeting(office, meeting)
+    reach_quorum(office, meeting)
     actions.start_meeting(cast.ubnd_chair, meeting)
     bodies = {"ubnd": cast.ubnd}
     demo.seed(bodies, stdout=io.StringIO())

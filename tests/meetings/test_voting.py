@@ -31,9 +31,9 @@ def _ubnd_meeting(cast):
     actions.add_item(cast.ubnd_chair, meeting, title="Đề án chuyển đổi số")
     actions.invite_members(cast.ubnd_chair, meeting)
     actions.publish_meeting(cast.ubnd_chair, meeting)
-    actions.start_meeting(cast.ubnd_chair, meeting)
     for user in (cast.ubnd_chair, cast.ubnd_member):
         check_in(cast.ubnd_chair, meeting, user)
+    actions.start_meeting(cast.ubnd_chair, meeting)
     meeting.refresh_from_db()
     return meeting
 
@@ -76,9 +76,6 @@ def test_two_thirds_when_set(cast, hdnd):
     voting.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="no")
     result = voting.do_close(cast.chair, hdnd.pk, vote_id=vote)["result"]
     assert result["required"] == 2 and result["passed"] is True
-    assert voting.required_in_favour(30, "two_thirds") == 20
-    assert voting.required_in_favour(30, "majority") == 16
-    assert voting.required_in_favour(31, "majority") == 16
 
 
 @pytest.mark.parametrize(("chair_option", "passed"), [("yes", True), ("no", False)])
@@ -105,7 +102,7 @@ def test_a_secret_ubnd_tie_cannot_know_the_chairmans_side(cast):
     voting.do_cast(cast.ubnd_chair, meeting.pk, vote_id=vote, option="yes")
     voting.do_cast(cast.ubnd_member, meeting.pk, vote_id=vote, option="no")
     result = voting.do_close(cast.ubnd_chair, meeting.pk, vote_id=vote)["result"]
-    assert result["tie_break"] == "unresolved" and result["passed"] is False
+    assert result["tie_break"] == "secret" and result["passed"] is False
 
 
 def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):

@@ -32,5 +32,6 @@ def _close_room_pool():
 
 @pytest.fixture
 def room(cast):
-    """A running HĐND meeting; nobody has checked in yet."""
+    """A running HĐND meeting; a quorum checked in (the chair and cast.delegate2),
+    cast.delegate not yet."""
     return build_room(cast)

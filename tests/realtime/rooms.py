@@ -59,11 +59,33 @@ def build_room(cast, *, start: bool = True, with_document=None) -> Room:
     actions.invite_participant(cast.secretary, meeting, guest, role=Role.GUEST)
     actions.publish_meeting(cast.secretary, meeting)
     if start:
+        # A session is held only with a quorum (two of the three members);
+        # cast.delegate is left to check in by the tests.
+        reach_quorum(cast.secretary, meeting, skip=[cast.delegate])
         actions.start_meeting(cast.chair, meeting)
     meeting.refresh_from_db()
     return Room(
         meeting=meeting, items=[first, second], guest=guest, documents=documents
     )
+
+
+def reach_quorum(actor, meeting, *, skip=()) -> None:
+    """Check in the meeting's voting members, chair first, until the body's
+    quorum is present (a meeting starts and votes open only then)."""
+    from meetings import actions, queries
+    from meetings.models import Attendance, Participant, Role
+
+    rows = (
+        Participant.objects.filter(meeting=meeting, voting_right=True)
+        .exclude(attendance=Attendance.PRESENT)
+        .exclude(user__in=[u.pk for u in skip])
+        .order_by("id")
+    )
+    ordered = sorted(rows, key=lambda p: p.role != Role.CHAIR)
+    for participant in ordered:
+        if queries.quorum(meeting).reached:
+            return
+        actions.check_in(actor, participant)
 
 
 def check_in(actor, meeting, user) -> None:

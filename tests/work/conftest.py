@@ -62,6 +62,7 @@ def conclusion(cast):
     """A conclusion of a closed HĐND meeting (as assignments come from)."""
     from meetings import actions
     from meetings.models import MeetingKind
+    from tests.realtime.rooms import check_in
 
     start = timezone.now() - datetime.timedelta(days=2)
     meeting = actions.create_meeting(
@@ -76,6 +77,8 @@ def conclusion(cast):
     item = actions.add_item(cast.secretary, meeting, title="Đầu tư công trung hạn")
     actions.invite_members(cast.secretary, meeting)
     actions.publish_meeting(cast.secretary, meeting)
+    for user in (cast.chair, cast.delegate):
+        check_in(cast.secretary, meeting, user)
     actions.start_meeting(cast.chair, meeting)
     conclusion = actions.record_conclusion(
         cast.chair, meeting, item, text="Giao UBND tỉnh rà soát các dự án chậm."

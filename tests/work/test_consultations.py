@@ -344,9 +344,10 @@ def test_more_than_half_of_all_members_is_needed_not_of_those_asked(cast):
 @pytest.mark.parametrize(
     ("chair_opinion", "passed", "tie_break"),
     [
-        ("agree", True, "chair_agrees"),
+        ("agree", True, "chair_in_favour"),
         ("disagree", False, "chair_against"),
-        (None, False, "unresolved"),
+        ("other", False, "chair_abstained"),
+        (None, False, "chair_not_voting"),
     ],
 )
 def test_a_tie_in_a_ubnd_follows_the_chair(cast, chair_opinion, passed, tie_break):
@@ -369,20 +370,28 @@ def test_a_tie_in_a_ubnd_follows_the_chair(cast, chair_opinion, passed, tie_brea
     c = actions.send_consultation(
         cast.ubnd_chair, body=cast.ubnd, title="Phương án giá", deadline=later()
     )
-    # Four members: two agree; the chair is one side of the tie or silent.
-    if chair_opinion == "agree":
-        actions.answer_consultation(cast.ubnd_chair, c, opinion="agree")
-        actions.answer_consultation(cast.ubnd_member, c, opinion="agree")
-        actions.answer_consultation(third, c, opinion="disagree")
-    elif chair_opinion == "disagree":
-        actions.answer_consultation(cast.ubnd_chair, c, opinion="disagree")
-        actions.answer_consultation(third, c, opinion="agree")
-        actions.answer_consultation(fourth, c, opinion="agree")
-    else:
-        actions.answer_consultation(third, c, opinion="agree")
-        actions.answer_consultation(fourth, c, opinion="agree")
+    # Four members; as many agree as disagree: the chair's answer decides.
+    others = {
+        "agree": [
+            (cast.ubnd_member, "agree"),
+            (third, "disagree"),
+            (fourth, "disagree"),
+        ],
+        "disagree": [
+            (cast.ubnd_member, "agree"),
+            (third, "agree"),
+            (fourth, "disagree"),
+        ],
+    }.get(chair_opinion, [(third, "agree"), (fourth, "disagree")])
+    if chair_opinion is not None:
+        actions.answer_consultation(
+            cast.ubnd_chair, c, opinion=chair_opinion, comment="Cần làm rõ thêm"
+        )
+    for user, opinion in others:
+        actions.answer_consultation(user, c, opinion=opinion)
     c = actions.close_consultation(cast.ubnd_chair, c)
-    assert c.result["members"] == 4 and c.result["counts"]["agree"] == 2
+    counts = c.result["counts"]
+    assert c.result["members"] == 4 and counts["agree"] == counts["disagree"]
     assert c.result["tie"] is True
     assert (c.passed, c.result["tie_break"]) == (passed, tie_break)
 

@@ -244,41 +244,47 @@ def answer_consultation(
 
 
 def compute_result(consultation: Consultation, rows: list[ConsultationRecipient]):
-    """Apply the body's rule to the answers: a dict stored as ``result``.
+    """Apply the body's rule (:func:`accounts.rules.decide`, as a vote does) to
+    the answers: a dict stored as ``result``.
 
     Passing needs more than half of **all** members of the body agreeing
     (``accounts.queries.member_count``, secretaries excluded), whoever was
-    asked. In a UBND, when exactly half agree, the chair's side prevails: it
-    passes if the chair agreed (``tie_break`` ``chair_agrees``), not otherwise
-    (``chair_against``, or ``unresolved`` when the chair did not answer).
+    asked. Agree is in favour, disagree against; when they are equal in a
+    UBND the chair's answer decides (``tie_break`` as for votes:
+    ``chair_in_favour``, ``chair_against``, ``chair_abstained`` for another
+    opinion, ``chair_not_voting`` when the chair did not answer).
     """
-    from accounts.models import BodyKind, Position
+    from accounts import rules
+    from accounts.models import Position
     from accounts.queries import member_count
 
     counts = queries.tally(rows)
     members = member_count(consultation.body)
-    required = members // 2 + 1
-    agree = counts["agree"]
-    passed = members > 0 and agree >= required
-    tie = tie_break = None
-    if consultation.body.kind == BodyKind.UBND and members > 0 and agree * 2 == members:
-        tie = True
-        chair_opinions = {r.opinion for r in rows if r.position == Position.CHAIR}
-        if Opinion.AGREE in chair_opinions:
-            passed, tie_break = True, "chair_agrees"
-        elif chair_opinions - {""}:
-            tie_break = "chair_against"
-        else:
-            tie_break = "unresolved"
+    chair_opinions = {r.opinion for r in rows if r.position == Position.CHAIR}
+    if Opinion.AGREE in chair_opinions:
+        chair = rules.CHAIR_FOR
+    elif Opinion.DISAGREE in chair_opinions:
+        chair = rules.CHAIR_AGAINST
+    elif chair_opinions - {""}:
+        chair = rules.CHAIR_ABSTAINED
+    else:
+        chair = rules.CHAIR_NOT_VOTING
+    decision = rules.decide(
+        consultation.body,
+        members=members,
+        in_favour=counts["agree"],
+        against=counts["disagree"],
+        chair=chair,
+    )
     return {
         "members": members,
         "recipients": len(rows),
         "answered": len(rows) - counts["none"],
         "counts": counts,
-        "required": required,
-        "passed": bool(passed),
-        "tie": bool(tie),
-        "tie_break": tie_break,
+        "required": decision.required,
+        "passed": decision.passed,
+        "tie": decision.tie,
+        "tie_break": decision.tie_break,
     }
 
 

@@ -248,6 +248,13 @@ def sweep_vote_keys() -> int:
     return ballot_seal.sweep_keys()
 
 
+def apply_due_membership_ends(today: datetime.date) -> int:
+    """Membership end dates that pass take effect: groups and meeting seats."""
+    from accounts.actions import apply_due_membership_ends as apply
+
+    return apply(today)
+
+
 def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once; return how many objects each handled."""
     now = now or timezone.now()
@@ -257,6 +264,7 @@ def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
         "overdue": lambda: mark_overdue_assignments(timezone.localdate(now)),
         "reports": lambda: build_missing_reports(now),
         "vote_keys": sweep_vote_keys,
+        "memberships": lambda: apply_due_membership_ends(timezone.localdate(now)),
     }
     done = {}
     for name, job in jobs.items():
