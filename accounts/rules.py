@@ -132,15 +132,25 @@ def decide(
     chair: str = CHAIR_NOT_VOTING,
 ) -> Decision:
     """Apply the rule: passed when those in favour reach the share of **all**
-    ``members``. A tie is equal numbers for and against (at least one each);
-    where the chair's side decides (UBND), it passes only if the chair voted in
-    favour (``chair``: one of the ``CHAIR_*`` values; ``CHAIR_UNKNOWN`` in a
-    secret ballot, which cannot decide and does not pass)."""
+    ``members``. A tie is equal numbers for and against (at least one each).
+
+    Where the chair's side decides (UBND), it decides only the tie the law
+    speaks of next to "more than half of all members": a simple-majority
+    decision on which all the members split evenly for and against (half each).
+    Then it passes only if the chair voted in favour (``chair``: one of the
+    ``CHAIR_*`` values; ``CHAIR_UNKNOWN`` in a secret ballot, which cannot
+    decide and does not pass). A tie short of half the members (abstentions,
+    members not voting) or on a two-thirds matter cannot make a valid decision
+    and is recorded as not passed, with no chair's side (``tie_break`` None)."""
     required = required_in_favour(body, members, threshold)
     passed = members > 0 and in_favour >= required
     tie = in_favour > 0 and in_favour == against
     tie_break = None
-    if tie and not passed and rules_for(body).chair_decides_tie:
+    decidable = (
+        in_favour * 2 == members
+        and stricter(threshold, rules_for(body).passing) == Share.MAJORITY
+    )
+    if tie and not passed and decidable and rules_for(body).chair_decides_tie:
         tie_break = TIE_BREAKS.get(chair, TIE_BREAKS[CHAIR_NOT_VOTING])
         passed = chair == CHAIR_FOR
     return Decision(
