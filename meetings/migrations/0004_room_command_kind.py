@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0003_sealed_ballots'),
+        ("meetings", "0003_sealed_ballots"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='roomcommand',
-            name='kind',
-            field=models.CharField(default='', max_length=32),
+            model_name="roomcommand",
+            name="kind",
+            field=models.CharField(default="", max_length=32),
         ),
     ]
