@@ -24,7 +24,7 @@ from meetings.models import (
     Participant,
 )
 from nghisu.errors import ActionError, NotFound
-from submissions.once import create_once, replayed
+from submissions.once import OnceForm, create_once, replayed
 
 STATUS_BY_CODE = {
     "forbidden": 403,
@@ -453,6 +453,7 @@ def item_detail(request, meeting_id: int, item_id: int):
             "item": item,
             "number": number,
             "attached": attached,
+            "upload_form": OnceForm() if manage else None,
             "form": form if manage else None,
             "can_edit": manage
             and meeting.status
@@ -492,17 +493,26 @@ def item_upload(request, meeting_id: int, item_id: int):
     if uploaded is None:
         exc = ActionError(_("Hãy chọn tệp để tải lên."), code="invalid")
         return _refuse(request, exc, _url(meeting, "item", item.pk))
+    once = OnceForm(request.POST)
+    once.is_valid()  # a malformed token counts as none
     try:
-        actions.upload_document(
+        _document, created = create_once(
             request.user,
-            item,
-            uploaded_file=uploaded,
-            title=request.POST.get("title", ""),
-            classification=request.POST.get("classification", "internal"),
+            once.token,
+            lambda: actions.upload_document(
+                request.user,
+                item,
+                uploaded_file=uploaded,
+                title=request.POST.get("title", ""),
+                classification=request.POST.get("classification", "internal"),
+            ),
         )
     except ActionError as exc:
         return _refuse(request, exc, _url(meeting, "item", item.pk))
-    messages.success(request, _("Đã tải lên và đính kèm tài liệu."))
+    if created:
+        messages.success(request, _("Đã tải lên và đính kèm tài liệu."))
+    else:
+        replayed(request)
     return redirect(_url(meeting, "item", item.pk))
 
 

@@ -124,3 +124,34 @@ def test_two_concurrent_posts_with_one_token_make_one_meeting(cast):
         t.join()
     assert answers == [302] * 4
     assert Meeting.objects.count() == 1
+
+
+def test_a_document_uploaded_to_an_item_twice_is_attached_once(
+    client, cast, draft, django_capture_on_commit_callbacks
+):
+    from documents.models import Document
+    from tests.meetings.conftest import upload
+
+    client.force_login(cast.secretary)
+    item = draft.items.first()
+    page = client.get(reverse("meetings:item", args=[draft.pk, item.pk]))
+    token = page.context["upload_form"].initial["client_token"]
+    assert str(token) in page.content.decode()
+    url = reverse("meetings:item_upload", args=[draft.pk, item.pk])
+    answers = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(
+                client.post(
+                    url,
+                    {
+                        "file": upload(pages=1),
+                        "title": "Tờ trình",
+                        "client_token": str(token),
+                    },
+                )
+            )
+    assert [a.status_code for a in answers] == [302, 302]
+    assert Document.objects.filter(title="Tờ trình").count() == 1
+    assert item.attachments.count() == 1
+    assert ALREADY in _said(answers[1])
