@@ -1208,7 +1208,7 @@ def answered(
     if row is None:
         return None
     stored_kind, response = row
-    if stored_kind != kind:
+    if stored_kind and stored_kind != kind:  # "": stored before types were
         raise ActionError(
             _(
                 "Mã lệnh “%(id)s” đã được dùng cho một lệnh khác; "
