@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Classification
+from submissions.once import OnceForm
 
 
-class UploadForm(forms.Form):
+class UploadForm(OnceForm):
     body = forms.ModelChoiceField(queryset=None, label=_("Cơ quan"), empty_label=None)
     classification = forms.ChoiceField(
         label=_("Độ mật"),

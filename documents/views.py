@@ -42,6 +42,7 @@ from documents.models import DocumentPage, VersionStatus
 from documents.search import search as run_search
 from nghisu.errors import ActionError, NotFound
 from nghisu.text import fold
+from submissions.once import OnceForm, create_once, replayed
 
 PAGE_SIZE = 25
 
@@ -112,29 +113,60 @@ def upload(request):
         )
     title = form.cleaned_data["title"] if len(files) == 1 else ""
     results = []
-    for uploaded in files:
-        try:
-            document = actions.create_document(
-                request.user,
-                body=form.cleaned_data["body"],
-                title=title,
-                uploaded_file=uploaded,
-                classification=form.cleaned_data["classification"],
-            )
-        except ActionError as exc:
-            results.append({"name": uploaded.name, "error": exc.message})
-        else:
-            document.latest_version.refresh_from_db()
-            results.append({"name": uploaded.name, "document": document})
-    status = 200 if any("document" in r for r in results) else 422
+
+    def create_all():
+        first = None
+        for uploaded in files:
+            try:
+                document = actions.create_document(
+                    request.user,
+                    body=form.cleaned_data["body"],
+                    title=title,
+                    uploaded_file=uploaded,
+                    classification=form.cleaned_data["classification"],
+                )
+            except ActionError as exc:
+                results.append({"name": uploaded.name, "error": exc.message})
+            else:
+                results.append({"name": uploaded.name, "document": document})
+                first = first or document
+        if first is None:
+            raise _NothingMade
+        return first
+
+    # One form token for the whole upload: submitted again, nothing is made.
+    try:
+        _first, created = create_once(request.user, form.token, create_all)
+    except _NothingMade:
+        created = True
+    except ActionError as exc:
+        created, results = True, [{"name": "", "error": exc.message}]
+    for r in results:
+        if "document" in r:
+            r["document"].latest_version.refresh_from_db()
+    status = 200 if not created or any("document" in r for r in results) else 422
     if not _is_htmx(request):
+        if not created:
+            replayed(request)
         for r in results:
             if "error" in r:
                 messages.error(request, r["error"])
         return redirect("documents:list")
     return render(
-        request, "documents/_upload_result.html", {"results": results}, status=status
+        request,
+        "documents/_upload_result.html",
+        {
+            "results": results,
+            "replayed": not created,
+            # the next upload from the same page is a new one: a fresh token
+            "next_token": OnceForm().initial["client_token"],
+        },
+        status=status,
     )
+
+
+class _NothingMade(Exception):
+    """Every file of an upload was refused: the form token stays unused."""
 
 
 @login_required

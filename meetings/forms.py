@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
 from meetings.models import KINDS_BY_BODY, Answer, MeetingKind, Role
+from submissions.once import OnceForm
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
 )
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(OnceForm):
     title = forms.CharField(label=_("Tên cuộc họp"), max_length=300)
     kind = forms.ChoiceField(label=_("Loại cuộc họp"), choices=MeetingKind.choices)
     number = forms.IntegerField(
@@ -24,7 +23,6 @@ class MeetingForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Bắt đầu"), widget=DATETIME_WIDGET)
     ends_at = forms.DateTimeField(label=_("Kết thúc"), widget=DATETIME_WIDGET)
     place = forms.CharField(label=_("Địa điểm"), max_length=300)
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, body=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,8 +31,6 @@ class MeetingForm(forms.Form):
             self.fields["kind"].choices = [
                 (k, label) for k, label in MeetingKind.choices if k in allowed
             ]
-        if not self.is_bound and "client_token" not in self.initial:
-            self.initial["client_token"] = uuid.uuid4()
 
 
 def presenter_choices(meeting) -> forms.ModelChoiceField:
@@ -54,7 +50,7 @@ def presenter_choices(meeting) -> forms.ModelChoiceField:
     )
 
 
-class ItemForm(forms.Form):
+class ItemForm(OnceForm):
     title = forms.CharField(label=_("Tên nội dung"), max_length=500)
     presenter_text = forms.CharField(
         label=_("Cơ quan trình bày"), max_length=300, required=False
@@ -69,14 +65,11 @@ class ItemForm(forms.Form):
         label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"] = presenter_choices(meeting)
         self.order_fields(["title", "presenter", "presenter_text", "duration_minutes"])
-        if not self.is_bound and "client_token" not in self.initial:
-            self.initial["client_token"] = uuid.uuid4()
 
 
 class InviteForm(forms.Form):

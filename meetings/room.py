@@ -152,14 +152,36 @@ def _require_running(meeting: Meeting) -> None:
         )
 
 
-def int_field(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    """Read a non-negative integer field of a command, or refuse the command."""
+#: The largest value of a PostgreSQL ``integer`` (pages, counts) and of a
+#: ``bigint`` (ids): beyond them the database refuses where SQLite accepts.
+MAX_INT = 2**31 - 1
+MAX_ID = 2**63 - 1
+
+
+def int_field(
+    data: dict[str, Any],
+    key: str,
+    *,
+    required: bool = True,
+    maximum: int = MAX_ID,
+) -> int | None:
+    """Read a non-negative integer field of a command, or refuse the command.
+
+    Values above ``maximum`` (by default what a PostgreSQL ``bigint`` holds,
+    the ids; :data:`MAX_INT` for ``integer`` columns) are refused like any
+    other bad value, before they reach the database.
+    """
     value = data.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value <= maximum
+    ):
         raise ActionError(
-            _("Trường “%(key)s” phải là một số nguyên.") % {"key": key},
+            _("Trường “%(key)s” phải là một số nguyên từ 0 đến %(max)d.")
+            % {"key": key, "max": maximum},
             code="bad_field",
         )
     return value
@@ -706,6 +728,15 @@ def _clean_region(value: object) -> dict[str, float] | None:
         region[key] = round(float(v), 4)
     if region["w"] <= 0 or region["h"] <= 0:
         raise bad
+    # A region must lie on the page: a rounding slip of a client is clamped,
+    # a region reaching past the edge is refused.
+    for start, size in (("x", "w"), ("y", "h")):
+        if region[start] + region[size] > 1.001:
+            raise ActionError(
+                _("Vùng phóng to vượt ra ngoài trang (x + w và y + h tối đa là 1)."),
+                code="bad_region",
+            )
+        region[size] = round(min(region[size], 1 - region[start]), 4)
     return region
 
 
@@ -717,7 +748,7 @@ def check_present_page(
         actor,
         meeting_id,
         document_id=int_field(data, "document"),
-        page=int_field(data, "page"),
+        page=int_field(data, "page", maximum=MAX_INT),
         region=_clean_region(data.get("region")),
     )
 
@@ -820,7 +851,16 @@ def do_present_stop(actor: User, meeting_id: int) -> dict[str, Any]:
 def check_present_assign(
     actor: User, meeting_id: int, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """``present.assign``: ``{"user": id | null}``."""
+    """``present.assign``: ``{"user": id | null}``; ``null`` names nobody.
+
+    The key is required: a command without it is refused rather than read as
+    "nobody", so a client's slip never silently takes the presenter's rights.
+    """
+    if "user" not in data:
+        raise ActionError(
+            _("Thiếu trường “user”: mã người trình bày, hoặc null để bỏ giao."),
+            code="bad_field",
+        )
     return do_present_assign(
         actor, meeting_id, user_id=int_field(data, "user", required=False)
     )
@@ -974,7 +1014,7 @@ def do_speaker_end(actor: User, meeting_id: int) -> dict[str, Any]:
             meeting=meeting, status=SpeakerStatus.SPEAKING
         ).first()
         if speaking is None:
-            return {}
+            raise ActionError(_("Không có ai đang phát biểu."), code="no_speaker")
         if speaking.user_id != actor.pk:
             _require_control(actor, meeting)
         speaking.status = SpeakerStatus.DONE
@@ -1150,28 +1190,51 @@ def do_presence_batch(
 # ---------------------------------------------------------------------------
 # commands answered once
 # ---------------------------------------------------------------------------
-def answered(meeting_id: int, user_id: int, client_id: str) -> dict[str, Any] | None:
-    """The stored answer to a command already done, if any."""
+def answered(
+    meeting_id: int, user_id: int, client_id: str, kind: str
+) -> dict[str, Any] | None:
+    """The stored answer to a command already done, if any.
+
+    An id is a command's for a day: the same id with another command type is
+    refused (``id_reused``) instead of answering one command with another's
+    answer, or doing the second and forgetting the first.
+    """
     row = (
         RoomCommand.objects.filter(
             meeting_id=meeting_id, user_id=user_id, client_id=client_id
         )
-        .values_list("response", flat=True)
+        .values_list("kind", "response")
         .first()
     )
-    return row
+    if row is None:
+        return None
+    stored_kind, response = row
+    if stored_kind and stored_kind != kind:  # "": stored before types were
+        raise ActionError(
+            _(
+                "Mã lệnh “%(id)s” đã được dùng cho một lệnh khác; "
+                "hãy gửi lệnh mới với mã mới."
+            )
+            % {"id": client_id},
+            code="id_reused",
+        )
+    return response
 
 
 def run_once(
-    meeting_id: int, user_id: int, client_id: str, func, *args, **kwargs
+    meeting_id: int, user_id: int, client_id: str, kind: str, func, *args, **kwargs
 ) -> tuple[dict[str, Any], bool]:
-    """Run a command at most once per (meeting, user, client id).
+    """Run a command at most once per (meeting, user, client id, type).
 
     Returns ``(answer, replayed)``. The answer is stored in the same
     transaction as the change, so a command re-sent after a lost answer (even
-    to another server process) gets the first answer and changes nothing.
+    to another server process) gets the first answer and changes nothing. An
+    empty id is refused, and an id already used for another type of command
+    (see :func:`answered`).
     """
-    previous = answered(meeting_id, user_id, client_id)
+    if not client_id:
+        raise ActionError(_("Mã lệnh “id” không được để trống."), code="bad_message")
+    previous = answered(meeting_id, user_id, client_id, kind)
     if previous is not None:
         return previous, True
     try:
@@ -1181,10 +1244,11 @@ def run_once(
                 meeting_id=meeting_id,
                 user_id=user_id,
                 client_id=client_id,
+                kind=kind,
                 response=result,
             )
     except IntegrityError:
-        previous = answered(meeting_id, user_id, client_id)
+        previous = answered(meeting_id, user_id, client_id, kind)
         if previous is None:
             raise
         return previous, True
@@ -1195,7 +1259,9 @@ def run_once(
 
 
 def forget_commands(*, older_than_hours: int = 24) -> int:
-    """Delete stored answers older than a day (re-sends come within minutes)."""
+    """Delete stored answers older than a day (re-sends come within minutes).
+
+    Run by the scheduler (:func:`work.actions.schedule.run_due_jobs`)."""
     cutoff = timezone.now() - datetime.timedelta(hours=older_than_hours)
     deleted, _counts = RoomCommand.objects.filter(created_at__lt=cutoff).delete()
     return deleted
@@ -1218,6 +1284,7 @@ __all__ = [
     "do_speaker_grant",
     "do_speaker_request",
     "do_speaker_withdraw",
+    "forget_commands",
     "heartbeat",
     "present_user_ids",
     "room_state",

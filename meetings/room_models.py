@@ -332,7 +332,13 @@ class SealedBallot(models.Model):
 
 class RoomCommand(models.Model):
     """The answer to a room command, kept so that a re-sent command (same
-    user and client id) is answered again instead of being done twice."""
+    user, client id and type) is answered again instead of being done twice.
+
+    One row per (meeting, user, client id): the same id sent with another
+    ``kind`` is refused. Rows older than a day are deleted by the scheduler.
+    Secret-ballot casts are never stored here (their receipt must not sit
+    next to the voter): :class:`VoteCast` recognises a re-sent cast.
+    """
 
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.CASCADE, related_name="+"
@@ -341,6 +347,8 @@ class RoomCommand(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     client_id = models.CharField(max_length=64)
+    #: The command's type (``agenda.goto``, ...).
+    kind = models.CharField(max_length=32, default="")
     response = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -24,6 +24,7 @@ from meetings.models import (
     Participant,
 )
 from nghisu.errors import ActionError, NotFound
+from submissions.once import OnceForm, create_once, replayed
 
 STATUS_BY_CODE = {
     "forbidden": 403,
@@ -123,13 +124,19 @@ def meeting_create(request):
     body = next((b for b in bodies if str(b.pk) == str(body_id)), bodies[0])
     form = forms.MeetingForm(request.POST or None, body=body)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "client_token"}
         try:
-            meeting = actions.create_meeting(
-                request.user, body=body, **form.cleaned_data
+            meeting, created = create_once(
+                request.user,
+                form.token,
+                lambda: actions.create_meeting(request.user, body=body, **data),
             )
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
+            if not created:
+                replayed(request)
+                return redirect(_url(meeting, "agenda") if meeting else "meetings:list")
             messages.success(request, _("Đã tạo cuộc họp. Hãy xây dựng chương trình."))
             return redirect(_url(meeting, "agenda"))
     status = 422 if request.method == "POST" else 200
@@ -295,21 +302,27 @@ def agenda(request, meeting_id: int):
                     pk=data["parent"], meeting=meeting
                 ).first()
             try:
-                actions.add_item(
+                _item_made, created = create_once(
                     request.user,
-                    meeting,
-                    title=data["title"],
-                    description=data["description"],
-                    presenter=data["presenter"],
-                    presenter_text=data["presenter_text"],
-                    duration_minutes=data["duration_minutes"],
-                    parent=parent,
-                    client_token=data["client_token"],
+                    form.token,
+                    lambda: actions.add_item(
+                        request.user,
+                        meeting,
+                        title=data["title"],
+                        description=data["description"],
+                        presenter=data["presenter"],
+                        presenter_text=data["presenter_text"],
+                        duration_minutes=data["duration_minutes"],
+                        parent=parent,
+                    ),
                 )
             except ActionError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Đã thêm nội dung vào chương trình."))
+                if created:
+                    messages.success(request, _("Đã thêm nội dung vào chương trình."))
+                else:
+                    replayed(request)
                 return redirect(_url(meeting, "agenda"))
         status = 422
     meeting.refresh_from_db(fields=["agenda_version"])
@@ -440,6 +453,7 @@ def item_detail(request, meeting_id: int, item_id: int):
             "item": item,
             "number": number,
             "attached": attached,
+            "upload_form": OnceForm() if manage else None,
             "form": form if manage else None,
             "can_edit": manage
             and meeting.status
@@ -479,17 +493,26 @@ def item_upload(request, meeting_id: int, item_id: int):
     if uploaded is None:
         exc = ActionError(_("Hãy chọn tệp để tải lên."), code="invalid")
         return _refuse(request, exc, _url(meeting, "item", item.pk))
+    once = OnceForm(request.POST)
+    once.is_valid()  # a malformed token counts as none
     try:
-        actions.upload_document(
+        _document, created = create_once(
             request.user,
-            item,
-            uploaded_file=uploaded,
-            title=request.POST.get("title", ""),
-            classification=request.POST.get("classification", "internal"),
+            once.token,
+            lambda: actions.upload_document(
+                request.user,
+                item,
+                uploaded_file=uploaded,
+                title=request.POST.get("title", ""),
+                classification=request.POST.get("classification", "internal"),
+            ),
         )
     except ActionError as exc:
         return _refuse(request, exc, _url(meeting, "item", item.pk))
-    messages.success(request, _("Đã tải lên và đính kèm tài liệu."))
+    if created:
+        messages.success(request, _("Đã tải lên và đính kèm tài liệu."))
+    else:
+        replayed(request)
     return redirect(_url(meeting, "item", item.pk))
 
 

@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from realtime import dbpool, seats
+from realtime.frames import command_id_error, error_frame, parse_frame, usable_id
 from realtime.hub import CLOSE_LAYER_DOWN, PROCESS_ID, Hub, get_hub
 from realtime.presence import presence
 
@@ -26,34 +27,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_RECONNECT = 4000  # rights changed: reconnect at once for a fresh seat
 CLOSE_FLOOD = 4429
-MAX_MESSAGE_BYTES = 64 * 1024
-
-
-def error_frame(code: str, message: str, *, command_id: object = None) -> str:
-    """Serialise an ``error`` answer once."""
-    frame: dict[str, object] = {"type": "error", "code": code, "message": message}
-    if command_id is not None:
-        frame["id"] = command_id
-    return json.dumps(frame, ensure_ascii=False)
-
-
-def parse_frame(text_data: str | None) -> tuple[dict | None, str | None]:
-    """Return ``(message, None)`` or ``(None, error_frame)`` for a raw text frame."""
-    if text_data is None:
-        return None, error_frame(
-            "bad_message", "Chỉ nhận thông điệp dạng văn bản JSON."
-        )
-    if len(text_data.encode()) > MAX_MESSAGE_BYTES:
-        return None, error_frame("too_large", "Thông điệp quá lớn (tối đa 64 KB).")
-    try:
-        message = json.loads(text_data)
-    except ValueError:
-        return None, error_frame("bad_json", "Thông điệp không phải JSON hợp lệ.")
-    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return None, error_frame(
-            "bad_message", "Thông điệp phải là một đối tượng JSON có trường “type”."
-        )
-    return message, None
+CLOSE_NOT_FOUND = 4404  # no such socket address (e.g. /ws/meetings/abc/)
 
 
 class PingConsumer(AsyncWebsocketConsumer):
@@ -342,7 +316,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return
             await self.send(
                 text_data=error_frame(
-                    "rate_limited", "Gửi quá nhanh; hãy chờ một chút rồi thử lại."
+                    "rate_limited",
+                    "Gửi quá nhanh; hãy chờ một chút rồi thử lại.",
+                    command_id=usable_id(parse_frame(text_data)[0]),
                 )
             )
             return
@@ -352,17 +328,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         kind = message["type"]
         command_id = message.get("id")
-        if command_id is not None and (
-            isinstance(command_id, bool)
-            or not isinstance(command_id, str | int)
-            or len(str(command_id)) > 64
-        ):
-            await self.send(
-                text_data=error_frame(
-                    "bad_message",
-                    "Mã lệnh “id” phải là chuỗi hoặc số, tối đa 64 ký tự.",
-                )
-            )
+        error = command_id_error(command_id)
+        if error is not None:
+            await self.send(text_data=error)
             return
         if kind == "ping":
             await self.send(text_data='{"type":"pong"}')
@@ -429,6 +397,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     self.meeting_id,
                     self.user_id,
                     client_id,
+                    kind,
                     handler,
                     self.user,
                     self.meeting_id,
@@ -453,6 +422,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=_internal_error(command_id))
             return
         await self.send(text_data=_answer(command_id, result))
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Every other ``/ws/`` address (``/ws/meetings/abc/``): accepted and
+    closed with 4404, so the client sees why instead of a server error."""
+
+    channel_layer_alias = "__no_layer_per_socket__"
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)
 
 
 def _internal_error(command_id: object) -> str:

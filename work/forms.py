@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import VOTING_POSITIONS, Body, Membership, Unit, User
+from submissions.once import OnceForm
 from work.models import Opinion
 
 DATETIME_WIDGET = forms.DateTimeInput(
@@ -17,21 +16,12 @@ DATETIME_WIDGET = forms.DateTimeInput(
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _Token(forms.Form):
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and "client_token" not in self.initial:
-            self.initial["client_token"] = uuid.uuid4()
-
-
 class MemberChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         return f"{obj.user} – {obj.get_position_display()}"
 
 
-class ConsultationForm(_Token):
+class ConsultationForm(OnceForm):
     title = forms.CharField(label=_("Vấn đề xin ý kiến"), max_length=300)
     question = forms.CharField(
         label=_("Nội dung, đề xuất"), widget=forms.Textarea, required=False
@@ -74,7 +64,7 @@ class AnswerForm(forms.Form):
     )
 
 
-class AssignmentForm(_Token):
+class AssignmentForm(OnceForm):
     title = forms.CharField(
         label=_("Nội dung nhiệm vụ"),
         max_length=500,

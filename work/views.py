@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.queries import get_body
 from nghisu.errors import ActionError, NotFound
+from submissions.once import create_once, replayed
 from work import actions, dashboard, queries, reports
 from work.forms import (
     AnswerForm,
@@ -129,20 +130,28 @@ def consultation_new(request, body_id: int):
         ids = [int(x) for x in request.POST.getlist("documents") if x.isdigit()]
         docs = list(viewable_documents(request.user).filter(pk__in=ids))
         try:
-            consultation = actions.send_consultation(
+            consultation, created = create_once(
                 request.user,
-                body=body,
-                title=data["title"],
-                question=data["question"],
-                deadline=data["deadline"],
-                recipients=[m.user for m in data["recipients"]],
-                documents=docs,
-                client_token=data["client_token"],
+                form.token,
+                lambda: actions.send_consultation(
+                    request.user,
+                    body=body,
+                    title=data["title"],
+                    question=data["question"],
+                    deadline=data["deadline"],
+                    recipients=[m.user for m in data["recipients"]],
+                    documents=docs,
+                ),
             )
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Đã gửi phiếu xin ý kiến."))
+            if not created:
+                replayed(request)
+                if consultation is None:
+                    return redirect("work:index")
+            else:
+                messages.success(request, _("Đã gửi phiếu xin ý kiến."))
             return redirect("work:consultation_detail", consultation.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -314,19 +323,27 @@ def assignment_new(request, body_id: int):
                 .first()
             )
         try:
-            assignment = actions.create_assignment(
+            assignment, created = create_once(
                 request.user,
-                body=body,
-                title=data["title"],
-                description=data["description"],
-                deadline=data["deadline"],
-                conclusion=conclusion,
-                client_token=data["client_token"],
-                **form.assignee(),
+                form.token,
+                lambda: actions.create_assignment(
+                    request.user,
+                    body=body,
+                    title=data["title"],
+                    description=data["description"],
+                    deadline=data["deadline"],
+                    conclusion=conclusion,
+                    **form.assignee(),
+                ),
             )
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
+            if not created:
+                replayed(request)
+                if assignment is None:
+                    return redirect("work:index")
+                return redirect("work:assignment_detail", assignment.pk)
             messages.success(request, _("Đã giao nhiệm vụ."))
             if "again" in request.POST:
                 url = request.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def post_upload(client, cast, django_capture_on_commit_callbacks):
     """POST files to the upload view as htmx does; return (response, html)."""
     client.force_login(cast.secretary)
 
-    def post(*files, classification="internal", title="", body=None):
+    def post(*files, classification="internal", title="", body=None, token=""):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("documents:upload"),
@@ -29,6 +30,7 @@ def post_upload(client, cast, django_capture_on_commit_callbacks):
                     "classification": classification,
                     "title": title,
                     "files": [upload_file(name, data) for name, data in files],
+                    "client_token": token,
                 },
                 HTTP_HX_REQUEST="true",
             )
@@ -84,6 +86,27 @@ def test_many_files_make_many_documents_and_images_become_pdfs(post_upload, demo
     version = image_doc.latest_version
     assert version.source_kind == "jpeg" and version.status == "ready"
     assert version.page_count == 1 and version.file.endswith(".pdf")
+
+
+def test_an_upload_submitted_twice_makes_its_documents_once(
+    client, post_upload, demo_pdf
+):
+    token = (
+        client.get(reverse("documents:list")).context["form"].initial["client_token"]
+    )
+    files = (("a.pdf", demo_pdf), ("b.pdf", demo_pdf))
+    _first, html = post_upload(*files, token=str(token))
+    again, html_again = post_upload(*files, token=str(token))
+    assert Document.objects.count() == 2
+    assert again.status_code == 200
+    assert "Đã tạo trước đó" in html_again and "Đã tạo trước đó" not in html
+    # each answer hands the page a fresh token for its next upload
+    fresh = re.findall(
+        r'name="client_token" id="id_client_token" value="([^"]+)"', html
+    )
+    assert fresh and fresh[0] != str(token)
+    post_upload(("c.pdf", demo_pdf), token=fresh[0])
+    assert Document.objects.count() == 3
 
 
 def test_the_same_content_is_stored_once(post_upload, demo_pdf, settings):

@@ -239,6 +239,7 @@ def test_without_its_key_a_secret_vote_is_not_counted_and_the_refusal_is_audited
                     meeting.pk,
                     cast.chair.pk,
                     "close-1",
+                    "vote.close",
                     voting.check_close,
                     cast.chair,
                     meeting.pk,

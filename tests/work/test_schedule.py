@@ -174,7 +174,9 @@ def test_two_schedulers_at_once_send_each_reminder_once(cast):
     actions.run_due_jobs()
     assert _reminders() == ["chutoa", "daibieu01", "daibieu02"]
     assert Notification.objects.filter(kind="assignment.overdue").count() == 3
-    assert ScheduledRun.objects.count() == 2
+    # one row per reminder and overdue mark, plus the daily group sync
+    assert ScheduledRun.objects.exclude(job="accounts.body_groups").count() == 2
+    assert ScheduledRun.objects.filter(job="accounts.body_groups").count() == 1
 
 
 @pytest.mark.postgres
@@ -186,4 +188,35 @@ def test_four_schedulers_at_once_on_postgresql_send_each_reminder_once(cast):
     assert _race(cast, runs=4) == []
     assert _reminders() == ["chutoa", "daibieu01", "daibieu02"]
     assert Notification.objects.filter(kind="assignment.overdue").count() == 3
-    assert ScheduledRun.objects.count() == 2
+    # one row per reminder and overdue mark, plus the daily group sync
+    assert ScheduledRun.objects.exclude(job="accounts.body_groups").count() == 2
+    assert ScheduledRun.objects.filter(job="accounts.body_groups").count() == 1
+
+
+def test_the_schedule_forgets_room_answers_after_a_day_and_syncs_groups(cast):
+    """The room's stored command answers go after 24 hours, and the bodies'
+    member groups follow memberships that ended by date, once a day."""
+    from meetings.models import RoomCommand
+    from tests.realtime.rooms import build_room
+
+    room = build_room(cast)
+    old = RoomCommand.objects.create(
+        meeting=room.meeting, user=cast.chair, client_id="old", kind="agenda.goto"
+    )
+    RoomCommand.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    fresh = RoomCommand.objects.create(
+        meeting=room.meeting, user=cast.chair, client_id="new", kind="agenda.goto"
+    )
+    membership = cast.delegate.memberships.get(body=cast.hdnd)
+    type(membership).objects.filter(pk=membership.pk).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    assert cast.delegate.groups.filter(pk=cast.hdnd.group_id).exists()
+
+    done = actions.run_due_jobs()
+    assert done["room_commands"] == 1 and done["body_groups"] >= 1
+    assert list(RoomCommand.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not cast.delegate.groups.filter(pk=cast.hdnd.group_id).exists()
+    assert actions.run_due_jobs()["body_groups"] == 0  # once a day

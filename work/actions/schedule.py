@@ -1,5 +1,7 @@
 """Scheduled jobs: consultation reminders and closing, overdue marks, missing
-reports, leftover secret-ballot keys. Run by ``manage.py run_schedule`` (a loop, or ``--once``).
+reports, leftover secret-ballot keys, the room's stored command answers and
+the bodies' member groups (daily). Run by ``manage.py run_schedule`` (a loop,
+or ``--once``).
 
 Each job runs once per (job, object, occasion) however many schedulers run:
 the effect (notifications, closing) and a :class:`~work.models.ScheduledRun`
@@ -255,6 +257,29 @@ def apply_due_membership_ends(today: datetime.date) -> int:
     return apply(today)
 
 
+def forget_room_commands() -> int:
+    """Delete the room's stored command answers older than a day."""
+    from meetings import room
+
+    return room.forget_commands()
+
+
+SYNC_GROUPS = "accounts.body_groups"
+
+
+def sync_body_groups_daily(now: datetime.datetime | None = None) -> int:
+    """Bring every body's members group in step once a day, for memberships
+    that start or end by date (claimed per local date, like the other jobs).
+    Returns how many bodies were checked (0 when already done today)."""
+    from accounts.actions import sync_all_body_groups
+
+    today = timezone.localdate(now or timezone.now())
+    with transaction.atomic():
+        if not claim(SYNC_GROUPS, 0, today.isoformat()):
+            return 0
+        return sync_all_body_groups(on=today)
+
+
 def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once; return how many objects each handled."""
     now = now or timezone.now()
@@ -265,6 +290,8 @@ def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
         "reports": lambda: build_missing_reports(now),
         "vote_keys": sweep_vote_keys,
         "memberships": lambda: apply_due_membership_ends(timezone.localdate(now)),
+        "room_commands": forget_room_commands,
+        "body_groups": lambda: sync_body_groups_daily(now),
     }
     done = {}
     for name, job in jobs.items():
