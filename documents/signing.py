@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from accounts.actions import record_audit
 from documents import pdf
@@ -92,20 +93,26 @@ def sign_record(
     with tempfile.TemporaryDirectory(prefix="nghisu-sign-") as tmp:
         plain = os.path.join(tmp, "record.pdf")
         built = pdf.build_record(plain, spec)
-        key = signing_key(body)
+        try:
+            key = signing_key(body)
+        except pdf.PdfError as exc:
+            _audit_failure(actor, obj, exc)
+            raise
         if key is None:
             return Path(plain).read_bytes()
         boxes = built.get("signature_boxes") or []
         box = boxes[column] if boxes else None
         signed = os.path.join(tmp, "signed.pdf")
-        result = pdf.sign_pdf(
+        result = _sign(
+            actor,
+            obj,
             plain,
             signed,
             pkcs12_data=key.pkcs12,
             passphrase=key.passphrase,
             box=box,
-            reason=reason,
-            location=getattr(body, "name", "") or "",
+            reason=str(reason),
+            location=str(getattr(body, "name", "") or ""),
             tsa_url=settings.SIGNING_TSA_URL,
         )
         data = Path(signed).read_bytes()
@@ -119,3 +126,18 @@ def sign_record(
         level="B-T" if settings.SIGNING_TSA_URL else "B-B",
     )
     return data
+
+
+def _sign(actor, obj, path: str, out: str, **kwargs: Any) -> dict[str, Any]:
+    """Sign through the pool; audit a failure here unless a transaction would
+    roll the audit back (the caller then audits its refusal)."""
+    try:
+        return pdf.sign_pdf(path, out, **kwargs)
+    except pdf.PdfError as exc:
+        _audit_failure(actor, obj, exc)
+        raise
+
+
+def _audit_failure(actor, obj: object, exc: pdf.PdfError) -> None:
+    if not connection.in_atomic_block:
+        record_audit(actor, "signature.failed", obj, code=exc.code)

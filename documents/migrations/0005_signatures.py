@@ -5,60 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0004_version_processing_lease'),
+        ("documents", "0004_version_processing_lease"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RevocationList',
+            name="RevocationList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(max_length=500, verbose_name='Cơ quan cấp')),
-                ('der', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('this_update', models.DateTimeField(verbose_name='Ban hành lúc')),
-                ('next_update', models.DateTimeField(blank=True, null=True, verbose_name='Cập nhật tiếp theo')),
-                ('entries', models.PositiveIntegerField(default=0, verbose_name='Số chứng thư bị thu hồi')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='Thêm lúc')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.CharField(max_length=500, verbose_name="Cơ quan cấp"),
+                ),
+                ("der", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("this_update", models.DateTimeField(verbose_name="Ban hành lúc")),
+                (
+                    "next_update",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="Cập nhật tiếp theo"
+                    ),
+                ),
+                (
+                    "entries",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="Số chứng thư bị thu hồi"
+                    ),
+                ),
+                (
+                    "added_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="Thêm lúc"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'danh sách thu hồi chứng thư',
-                'verbose_name_plural': 'danh sách thu hồi chứng thư',
-                'ordering': ['issuer', '-this_update'],
+                "verbose_name": "danh sách thu hồi chứng thư",
+                "verbose_name_plural": "danh sách thu hồi chứng thư",
+                "ordering": ["issuer", "-this_update"],
             },
         ),
         migrations.CreateModel(
-            name='TrustRoot',
+            name="TrustRoot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='Tên')),
-                ('der', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64, unique=True, verbose_name='Dấu vân tay SHA-256')),
-                ('subject', models.CharField(max_length=500, verbose_name='Chủ thể')),
-                ('not_after', models.DateTimeField(verbose_name='Hết hạn')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='Thêm lúc')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="Tên")),
+                ("der", models.BinaryField()),
+                (
+                    "sha256",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="Dấu vân tay SHA-256"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=500, verbose_name="Chủ thể")),
+                ("not_after", models.DateTimeField(verbose_name="Hết hạn")),
+                (
+                    "added_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="Thêm lúc"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chứng thư gốc tin cậy',
-                'verbose_name_plural': 'chứng thư gốc tin cậy',
-                'ordering': ['name'],
+                "verbose_name": "chứng thư gốc tin cậy",
+                "verbose_name_plural": "chứng thư gốc tin cậy",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='signature_status',
-            field=models.CharField(blank=True, choices=[('', 'Không có chữ ký số'), ('valid', 'Đã ký số'), ('invalid', 'Chữ ký không hợp lệ')], default='', max_length=16, verbose_name='Tình trạng chữ ký số'),
+            model_name="documentversion",
+            name="signature_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Không có chữ ký số"),
+                    ("valid", "Đã ký số"),
+                    ("invalid", "Chữ ký không hợp lệ"),
+                ],
+                default="",
+                max_length=16,
+                verbose_name="Tình trạng chữ ký số",
+            ),
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='signatures',
-            field=models.JSONField(blank=True, default=list, verbose_name='Chữ ký số'),
+            model_name="documentversion",
+            name="signatures",
+            field=models.JSONField(blank=True, default=list, verbose_name="Chữ ký số"),
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='signatures_checked_at',
+            model_name="documentversion",
+            name="signatures_checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -269,11 +269,13 @@ def _record_writer_class():
             self._ensure(need + 20)
             self.advance(size)
             start = self.y
-            top = start + size * self.leading * 2
+            # The blank between the title (and note) lines and the name.
+            lines = 1 + any(_nfc(s.get("note")) for s in signatures)
+            top = start + size * self.leading * lines + size * 0.1
             self.signature_boxes = [
                 {
                     "page": self.doc.page_count,
-                    "rect": [col[0] + 6, top, col[1] - 6, start + 60 + size * 0.2],
+                    "rect": [col[0] + 20, top, col[1] - 20, top + 60 - size * 1.6],
                 }
                 for col in cols
             ]

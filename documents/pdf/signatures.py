@@ -295,8 +295,8 @@ def sign(
     style = TextStampStyle(
         stamp_text=("Ký bởi: %(signer)s\nCơ quan: %(org)s\nThời gian: %(when)s"),
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(writer.REGULAR), font_size=7),
-            font_size=7,
+            font=GlyphAccumulatorFactory(str(writer.REGULAR), font_size=8),
+            font_size=8,
         ),
         border_width=1,
     )

@@ -90,3 +90,31 @@ def pdfsig(path: Path, nss: Path | None) -> str:
         pytest.fail("pdfsig (poppler-utils) is missing: apt-get install poppler-utils")
     cmd = ["pdfsig"] + (["-nssdir", f"sql:{nss}"] if nss else []) + [str(path)]
     return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+
+
+def configure_body_key(settings, directory: Path) -> SigningPki:
+    """Make every body sign with the test body key (passphrase in a file)."""
+    import json
+
+    hierarchy = build(directory / "pki")
+    secret = directory / "pass.txt"
+    secret.write_text(hierarchy.body.passphrase)
+    keys = directory / "keys.json"
+    entry = {"pkcs12": str(hierarchy.body.p12), "passphrase_file": str(secret)}
+    keys.write_text(json.dumps({"default": entry}))
+    settings.SIGNING_KEYS_FILE = keys
+    settings.SIGNING_TSA_URL = ""
+    return hierarchy
+
+
+def assert_signed_by_body(path: Path, hierarchy: SigningPki, directory: Path) -> None:
+    """The file carries one valid signature of the body key, for us and pdfsig."""
+    [sig] = pdf.verify_signatures(
+        path, roots=[hierarchy.root_pem], crls=[hierarchy.crl_der]
+    )
+    assert sig["valid"], sig
+    assert sig["signer"]["name"] == "Văn phòng HĐND tỉnh Sơn La"
+    report = pdfsig(path, nss_db(directory, hierarchy.hierarchy.root.pem))
+    assert "Signature is Valid" in report and "Total document signed" in report
+    if shutil.which("certutil"):
+        assert "Certificate is Trusted" in report
