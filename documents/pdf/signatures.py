@@ -91,7 +91,9 @@ def _cert_info(cert: asn1_x509.Certificate) -> dict[str, Any]:
             or subject.get("organizational_unit_name", "")
         ),
         "subject": _nfc(cert.subject.human_friendly),
-        "issuer": _nfc(cert.issuer.human_friendly),
+        "issuer": _nfc(
+            cert.issuer.native.get("common_name") or cert.issuer.human_friendly
+        ),
         "serial": format(cert.serial_number, "x"),
         "sha256": cert.sha256.hex(),
         "not_before": cert.not_valid_before.isoformat(),
