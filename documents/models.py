@@ -365,3 +365,33 @@ class RevocationList(models.Model):
 
     def __str__(self) -> str:
         return self.issuer
+
+
+class SignerCertificate(models.Model):
+    """A user's own signing certificate (token), registered once by the user or
+    an administrator: an uploaded personal signature must be made with one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signer_certificates",
+        verbose_name=_("Người dùng"),
+    )
+    der = models.BinaryField(editable=False)
+    sha256 = models.CharField(_("Dấu vân tay SHA-256"), max_length=64, unique=True)
+    name = models.CharField(_("Tên trên chứng thư"), max_length=300)
+    organisation = models.CharField(_("Cơ quan"), max_length=300, blank=True)
+    serial = models.CharField(_("Số hiệu"), max_length=80)
+    not_after = models.DateTimeField(_("Hết hạn"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("Thêm lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chứng thư ký của người dùng")
+        verbose_name_plural = _("chứng thư ký của người dùng")
+        ordering = ["user", "-added_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.serial})"

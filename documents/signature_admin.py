@@ -11,8 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from documents import pdf, signatures
-from documents.models import RevocationList, TrustRoot
+from documents import pdf, personal_signing, signatures
+from documents.models import RevocationList, SignerCertificate, TrustRoot
 
 MAX_FILE = 1 << 20
 
@@ -92,3 +92,29 @@ class RevocationListAdmin(_TrustStoreAdmin):
 
     def _install(self, request, form) -> None:
         form.instance = signatures.add_crl(request.user, form.cleaned_data["upload"])
+
+
+class SignerCertificateForm(_UploadForm):
+    class Meta:
+        model = SignerCertificate
+        fields = ("user",)
+
+
+@admin.register(SignerCertificate)
+class SignerCertificateAdmin(_TrustStoreAdmin):
+    """Register a user's signing certificate (the upload-back flow checks it)."""
+
+    form = SignerCertificateForm
+    list_display = ("user", "name", "organisation", "serial", "not_after")
+    raw_id_fields = ("user",)
+
+    def _install(self, request, form) -> None:
+        form.instance = personal_signing.register_certificate(
+            request.user, form.cleaned_data["user"], form.cleaned_data["upload"]
+        )
+
+    def delete_model(self, request, obj) -> None:
+        admin.ModelAdmin.delete_model(self, request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        admin.ModelAdmin.delete_queryset(self, request, queryset)

@@ -211,3 +211,103 @@ def test_a_signed_file_with_active_content_is_withheld_with_the_reason(
     response = client.get(reverse("documents:download", args=[document.pk, 1]))
     assert response.status_code == 422
     assert "chữ ký số" in response.content.decode()
+
+
+# --- personal signatures (upload back, one-off PKCS#12) -----------------------------
+
+
+@pytest.fixture
+def chair_cert(cast, trusted, test_pki):
+    from documents import personal_signing
+
+    return personal_signing.register_certificate(
+        cast.chair, cast.chair, test_pki.chair.pem.read_bytes()
+    )
+
+
+@pytest.fixture
+def prepared(tmp_path, test_pki, plain_pdf) -> Path:
+    path = tmp_path / "prepared.pdf"
+    signing_pki.sign(plain_pdf, path, test_pki.body, box=BOX)
+    return path
+
+
+def test_the_chairs_upload_back_is_accepted_and_audited(
+    cast, chair_cert, prepared, tmp_path, test_pki
+):
+    from documents import personal_signing
+
+    uploaded = tmp_path / "uploaded.pdf"
+    signing_pki.sign(prepared, uploaded, test_pki.chair)
+    result = personal_signing.accept_signed_upload(
+        cast.chair, prepared=prepared, uploaded=uploaded.read_bytes(), obj=cast.hdnd
+    )
+    assert result["valid"] and result["signer"]["name"] == "Nguyễn Văn Chủ Tọa"
+    assert AuditEvent.objects.filter(action="signature.personal_accepted").exists()
+
+
+def test_an_upload_signed_by_someone_else_is_refused_and_audited(
+    cast, chair_cert, prepared, tmp_path, test_pki
+):
+    from documents import personal_signing
+    from nghisu.errors import ActionError
+
+    uploaded = tmp_path / "uploaded.pdf"
+    signing_pki.sign(prepared, uploaded, test_pki.revoked)
+    with pytest.raises(ActionError) as err:
+        personal_signing.accept_signed_upload(
+            cast.chair, prepared=prepared, uploaded=uploaded.read_bytes(), obj=cast.hdnd
+        )
+    assert err.value.code == "wrong_signer"
+    assert "Người Bị Thu Hồi" in err.value.message
+    refused = AuditEvent.objects.get(action="signature.refused")
+    assert refused.detail["code"] == "wrong_signer"
+
+
+def test_a_changed_upload_is_refused(cast, chair_cert, prepared, tmp_path, test_pki):
+    from documents import personal_signing
+    from nghisu.errors import ActionError
+
+    other = tmp_path / "other.pdf"
+    pdf.make_demo_pdf(other, title="Khác", paragraphs=["Đã sửa"], pages=1)
+    uploaded = tmp_path / "uploaded.pdf"
+    signing_pki.sign(other, uploaded, test_pki.chair)
+    with pytest.raises(ActionError) as err:
+        personal_signing.accept_signed_upload(
+            cast.chair, prepared=prepared, uploaded=uploaded.read_bytes(), obj=cast.hdnd
+        )
+    assert err.value.code == "not_prepared"
+
+
+def test_a_one_off_pkcs12_signs_for_its_registered_owner_only(
+    cast, chair_cert, prepared, test_pki
+):
+    from documents import personal_signing
+    from nghisu.errors import ActionError
+
+    data = personal_signing.sign_with_pkcs12(
+        cast.chair,
+        path=prepared,
+        pkcs12_data=test_pki.chair.p12.read_bytes(),
+        passphrase=test_pki.chair.passphrase,
+        obj=cast.hdnd,
+    )
+    assert data.startswith(prepared.read_bytes())
+    with pytest.raises(ActionError) as err:
+        personal_signing.sign_with_pkcs12(
+            cast.delegate,
+            path=prepared,
+            pkcs12_data=test_pki.chair.p12.read_bytes(),
+            passphrase=test_pki.chair.passphrase,
+            obj=cast.hdnd,
+        )
+    assert err.value.code == "wrong_signer"
+    with pytest.raises(ActionError) as err:
+        personal_signing.sign_with_pkcs12(
+            cast.chair,
+            path=prepared,
+            pkcs12_data=test_pki.chair.p12.read_bytes(),
+            passphrase="sai",
+            obj=cast.hdnd,
+        )
+    assert err.value.code == "bad_pkcs12"
