@@ -79,3 +79,6 @@ class DocumentGroupPermissionAdmin(ReadOnlyGrants):
     list_display = ("content_object", "group", "permission")
     list_select_related = ("content_object", "group", "permission")
     raw_id_fields = ("content_object", "group")
+
+
+from documents import signature_admin  # noqa: E402,F401 (registers the trust store)

@@ -100,6 +100,12 @@ class VersionStatus(models.TextChoices):
     FAILED = "failed", _("Lỗi")
 
 
+class SignatureStatus(models.TextChoices):
+    NONE = "", _("Không có chữ ký số")
+    VALID = "valid", _("Đã ký số")
+    INVALID = "invalid", _("Chữ ký không hợp lệ")
+
+
 class DocumentVersion(models.Model):
     """One uploaded file of a document; numbered from 1, the newest supersedes.
 
@@ -147,6 +153,17 @@ class DocumentVersion(models.Model):
     )
     uploaded_at = models.DateTimeField(_("Thời điểm tải lên"), default=timezone.now)
     processed_at = models.DateTimeField(_("Xử lý xong lúc"), null=True, blank=True)
+    # Digital signatures found in the file, as documents.pdf.signatures.verify
+    # describes them, and their verdict (documents/signatures.py).
+    signatures = models.JSONField(_("Chữ ký số"), default=list, blank=True)
+    signature_status = models.CharField(
+        _("Tình trạng chữ ký số"),
+        max_length=16,
+        choices=SignatureStatus.choices,
+        default=SignatureStatus.NONE,
+        blank=True,
+    )
+    signatures_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("phiên bản tài liệu")
@@ -168,6 +185,10 @@ class DocumentVersion(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in (VersionStatus.PENDING, VersionStatus.PROCESSING)
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.signatures)
 
     @property
     def progress_percent(self) -> int:
@@ -304,3 +325,73 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} p{self.page} ({self.version})"
+
+
+class TrustRoot(models.Model):
+    """A root certificate the administrator trusts for signature verification
+    (the Government CA roots): nothing is fetched, only these are trusted."""
+
+    name = models.CharField(_("Tên"), max_length=300)
+    der = models.BinaryField(editable=False)
+    sha256 = models.CharField(_("Dấu vân tay SHA-256"), max_length=64, unique=True)
+    subject = models.CharField(_("Chủ thể"), max_length=500)
+    not_after = models.DateTimeField(_("Hết hạn"))
+    added_at = models.DateTimeField(_("Thêm lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chứng thư gốc tin cậy")
+        verbose_name_plural = _("chứng thư gốc tin cậy")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RevocationList(models.Model):
+    """A certificate revocation list (CRL) the administrator uploaded."""
+
+    issuer = models.CharField(_("Cơ quan cấp"), max_length=500)
+    der = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64, unique=True)
+    this_update = models.DateTimeField(_("Ban hành lúc"))
+    next_update = models.DateTimeField(_("Cập nhật tiếp theo"), null=True, blank=True)
+    entries = models.PositiveIntegerField(_("Số chứng thư bị thu hồi"), default=0)
+    added_at = models.DateTimeField(_("Thêm lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("danh sách thu hồi chứng thư")
+        verbose_name_plural = _("danh sách thu hồi chứng thư")
+        ordering = ["issuer", "-this_update"]
+
+    def __str__(self) -> str:
+        return self.issuer
+
+
+class SignerCertificate(models.Model):
+    """A user's own signing certificate (token), registered once by the user or
+    an administrator: an uploaded personal signature must be made with one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signer_certificates",
+        verbose_name=_("Người dùng"),
+    )
+    der = models.BinaryField(editable=False)
+    sha256 = models.CharField(_("Dấu vân tay SHA-256"), max_length=64, unique=True)
+    name = models.CharField(_("Tên trên chứng thư"), max_length=300)
+    organisation = models.CharField(_("Cơ quan"), max_length=300, blank=True)
+    serial = models.CharField(_("Số hiệu"), max_length=80)
+    not_after = models.DateTimeField(_("Hết hạn"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("Thêm lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chứng thư ký của người dùng")
+        verbose_name_plural = _("chứng thư ký của người dùng")
+        ordering = ["user", "-added_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.serial})"

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from documents import leases, pdf, storage
+from documents import leases, pdf, signatures, storage
 from documents.models import DocumentPage, DocumentVersion, VersionStatus
 from nghisu.text import fold
 
@@ -148,6 +148,7 @@ def _index(version: DocumentVersion, lease: leases.Lease) -> None:
     start = _resume_from(version, lease)
     if start == 1:
         _inspect(version, lease)
+        signatures.verify_version(version, user=version.uploaded_by)
     path = storage.absolute(version.file)
     total = version.page_count
     out_dir = storage.render_dir(version.sha256)
@@ -271,7 +272,17 @@ def clean_copy(
     The clean copy is made once per content (``pdf.sanitize`` removes scripts,
     actions, embedded files and rich media and re-scans); a watermarked copy is
     made once per viewer and day from it.
+
+    A digitally signed file is given out bit for bit, its signatures intact,
+    unless it carries active content: then it is withheld (``PdfError``
+    ``signed_active``), since cleaning it would destroy the signatures. A
+    confidential signed file is watermarked like any other (the watermark
+    breaks the signatures; the viewer's panel still shows them).
     """
+    if version.signatures and not watermark:
+        if version.active_content:
+            raise pdf.PdfError("signed_active")
+        return storage.absolute(version.file)
     base = storage.render_dir(version.sha256)
     clean = base / "clean.pdf"
     if not clean.exists():

@@ -22,3 +22,11 @@ def process_version_task(context: TaskContext, version_id: int) -> str:
 def prerender_version_task(version_id: int) -> list[int]:
     """Render a ready version ahead at the common widths not cached yet."""
     return processing.prerender_version(version_id)
+
+
+@task(queue_name="pdf")
+def reverify_signatures_task() -> int:
+    """Evaluate every signed version again after the trust store changed."""
+    from documents import signatures
+
+    return signatures.reverify_all()

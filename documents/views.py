@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Body, User
-from documents import actions, pdf, processing, queries
+from documents import actions, pdf, processing, queries, signatures
 from documents.forms import DocumentEditForm, UploadForm
 from documents.models import DocumentPage, VersionStatus
 from documents.search import search as run_search
@@ -235,6 +235,9 @@ def document_detail(request, document_id: int, number: int | None = None):
             and version.pk == document.latest_version_id,
             "perms": perms,
             "viewer": viewer,
+            "signature_rows": signatures.describe(version.signatures)
+            if version is not None
+            else [],
             "start_page": _int(request.GET.get("page"), 1),
             "edit_form": DocumentEditForm(
                 initial={

@@ -225,8 +225,9 @@ def vote_lists(request, meeting_id: int, vote_id: int):
 
 def _record_file(vote) -> Path:
     """Build the counting record once (in the sandboxed PDF pool) and keep it;
-    the result is frozen at closing, so the file never changes."""
-    from documents import pdf
+    the result is frozen at closing, so the file never changes; signed with
+    the body's certificate when one is configured."""
+    from documents import signing, storage
 
     spec = voting.counting_record_spec(vote)
     digest = hashlib.sha256(
@@ -234,10 +235,14 @@ def _record_file(vote) -> Path:
     ).hexdigest()[:16]
     path = Path(settings.MEDIA_ROOT) / "votes" / str(vote.pk) / f"record-{digest}.pdf"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        pdf.build_record(partial, spec)
-        partial.replace(path)
+        data = signing.sign_record(
+            spec,
+            body=vote.meeting.body,
+            actor=None,
+            obj=vote,
+            reason=_("Biên bản kiểm phiếu"),
+        )
+        storage.write_atomically(path, [data])
     return path
 
 

@@ -64,4 +64,5 @@ urlpatterns = [
     path(f"{_v}save/", views.minutes_save, name="minutes_save"),
     path(f"{_v}approve/", views.minutes_approve, name="minutes_approve"),
     path(f"{_v}pdf/", views.minutes_pdf, name="minutes_pdf"),
+    path(f"{_v}sign/", views.minutes_sign, name="minutes_sign"),
 ]

@@ -833,6 +833,38 @@ def minutes_approve(request, meeting_id: int, version: int):
     return redirect(_url(meeting, "minutes"))
 
 
+MAX_SIGNED_BYTES = 64 * 1024 * 1024
+MAX_PKCS12_BYTES = 64 * 1024
+
+
+@login_required
+@require_POST
+def minutes_sign(request, meeting_id: int, version: int):
+    """The chair uploads the minutes signed with their token (or a PKCS#12)."""
+    from meetings.actions.minutes_signing import sign_minutes_personally
+
+    minutes_row = queries.access_minutes(request.user, meeting_id, version)
+    meeting = minutes_row.meeting
+    signed, p12 = request.FILES.get("signed"), request.FILES.get("pkcs12")
+    if (signed and signed.size > MAX_SIGNED_BYTES) or (
+        p12 and p12.size > MAX_PKCS12_BYTES
+    ):
+        messages.error(request, _("Tệp tải lên quá lớn."))
+        return redirect(_url(meeting, "minutes"))
+    try:
+        sign_minutes_personally(
+            request.user,
+            minutes_row,
+            signed=signed.read() if signed else None,
+            pkcs12=p12.read() if p12 else None,
+            passphrase=request.POST.get("passphrase", ""),
+        )
+    except ActionError as exc:
+        return _refuse(request, exc, _url(meeting, "minutes"))
+    messages.success(request, _("Đã ký số và khóa biên bản với chữ ký của bạn."))
+    return redirect(_url(meeting, "minutes"))
+
+
 @login_required
 @require_GET
 def minutes_pdf(request, meeting_id: int, version: int):

@@ -165,6 +165,14 @@ MEDIA_URL = "/media/"  # never served directly: every file goes through a view
 # vote closes. Outside the database on purpose; every web process on every machine
 # must see the same directory (like MEDIA_ROOT); never back it up. docs/security.md.
 VOTE_KEY_DIR = Path(os.environ.get("VOTE_KEY_DIR", VAR_DIR / "vote-keys"))
+# Digital signatures of what meetings produce (docs/signatures.md): a JSON file
+# mapping bodies to their PKCS#12 file and where its passphrase is (an
+# environment variable or a secrets file, never the database), and the
+# timestamp server on the local network (empty: PAdES B-B, no timestamp).
+SIGNING_KEYS_FILE = Path(
+    os.environ.get("NGHISU_SIGNING_KEYS", VAR_DIR / "signing" / "keys.json")
+)
+SIGNING_TSA_URL = os.environ.get("NGHISU_TSA_URL", "")
 
 # --- people -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -13,6 +13,12 @@ import pytest
 from tests import services
 
 
+@pytest.fixture(autouse=True)
+def _no_body_signing_keys(settings, tmp_path):
+    """Records are unsigned unless a test configures keys (the demo writes some)."""
+    settings.SIGNING_KEYS_FILE = tmp_path / "signing" / "keys.json"
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("redis"):
         services.redis_url()

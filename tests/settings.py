@@ -22,3 +22,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Secret votes' private keys: a directory of this run, removed at its end.
 VOTE_KEY_DIR = Path(tempfile.mkdtemp(prefix="nghisu-vote-keys-"))
 atexit.register(shutil.rmtree, VOTE_KEY_DIR, True)
+
+# Body signing keys: none unless a test configures them (never the developer's var/).
+SIGNING_KEYS_FILE = Path(tempfile.mkdtemp(prefix="nghisu-signing-")) / "keys.json"
+atexit.register(shutil.rmtree, SIGNING_KEYS_FILE.parent, True)
+SIGNING_TSA_URL = ""

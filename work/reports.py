@@ -242,12 +242,22 @@ def build_report(consultation_id: int) -> str:
 
     Idempotent: a report already stored is kept. The PDF is laid out before
     the row is locked; storing happens under the lock, so two builders store
-    one file. Raises ``documents.pdf.PdfError`` when the pool fails.
+    one file. Raises ``documents.pdf.PdfError`` when the pool or the signing
+    fails.
     """
-    consultation = Consultation.objects.get(pk=consultation_id)
+    from documents import signing
+
+    consultation = Consultation.objects.select_related("body").get(pk=consultation_id)
     if consultation.report_sha256 or not consultation.report_spec:
         return consultation.report_sha256
-    data = render_pdf(consultation.report_spec)
+    # Signed with the body's certificate when one is configured.
+    data = signing.sign_record(
+        consultation.report_spec,
+        body=consultation.body,
+        actor=None,
+        obj=consultation,
+        reason=_("Tổng hợp ý kiến"),
+    )
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         locked = Consultation.objects.select_for_update().get(pk=consultation_id)

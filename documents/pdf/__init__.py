@@ -38,7 +38,11 @@ __all__ = [
     "PoolConfig",
     "annotate_pdf",
     "build_record",
+    "check_signature_addition",
     "configure",
+    "describe_certificate",
+    "describe_crl",
+    "describe_pkcs12",
     "extract",
     "get_pool",
     "images_to_pdf",
@@ -50,7 +54,9 @@ __all__ = [
     "render_watermarked",
     "sanitize",
     "shutdown",
+    "sign_pdf",
     "sniff",
+    "verify_signatures",
     "watermark_pdf",
 ]
 
@@ -296,3 +302,68 @@ def annotate_pdf(
 def list_annotations(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Describe the PDF annotations of a file (kind, page, rect, points, words)."""
     return get_pool().call("list_annotations", _path(path))
+
+
+def verify_signatures(
+    path: str | os.PathLike[str], *, roots: Sequence[bytes], crls: Sequence[bytes]
+) -> list[dict[str, Any]]:
+    """Validate every signature of a PDF against installed ``roots`` and ``crls``.
+
+    Nothing is fetched from the network. See
+    :func:`documents.pdf.signatures.verify` for the shape of each result.
+    """
+    return get_pool().call(
+        "verify_signatures", _path(path), roots=list(roots), crls=list(crls)
+    )
+
+
+def sign_pdf(
+    path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    pkcs12_data: bytes,
+    passphrase: str,
+    box: dict[str, Any] | None = None,
+    reason: str = "",
+    location: str = "",
+    tsa_url: str = "",
+) -> dict[str, Any]:
+    """Sign a PDF (PAdES B-B, B-T with ``tsa_url``) with a visible block in ``box``.
+
+    The key travels to the worker for this job only. Return ``{"field",
+    "signer", "size"}``; raise ``bad_pkcs12``, ``sign_failed`` or
+    ``timestamp_failed``.
+    """
+    return get_pool().call(
+        "sign_pdf",
+        _path(path),
+        _path(out_path),
+        pkcs12_data=bytes(pkcs12_data),
+        passphrase=passphrase,
+        box=box,
+        reason=reason,
+        location=location,
+        tsa_url=tsa_url,
+    )
+
+
+def check_signature_addition(
+    prepared: str | os.PathLike[str], uploaded: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Check that ``uploaded`` is ``prepared`` plus exactly one signature."""
+    return get_pool().call("check_signature_addition", _path(prepared), _path(uploaded))
+
+
+def describe_certificate(data: bytes) -> dict[str, Any]:
+    """Parse a certificate (PEM or DER): names, serial, dates, ``der``."""
+    return get_pool().call("describe_certificate", bytes(data))
+
+
+def describe_crl(data: bytes) -> dict[str, Any]:
+    """Parse a CRL (PEM or DER): issuer, update times, entries, ``der``."""
+    return get_pool().call("describe_crl", bytes(data))
+
+
+def describe_pkcs12(data: bytes, passphrase: str) -> dict[str, Any]:
+    """Open a PKCS#12 file with ``passphrase`` and describe its certificate."""
+    return get_pool().call("describe_pkcs12", bytes(data), passphrase)

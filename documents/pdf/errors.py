@@ -37,6 +37,27 @@ MESSAGES: dict[str, str] = {
         "Hệ thống đang bận xử lý các tài liệu khác. Vui lòng thử lại sau ít phút."
     ),
     "internal": "Đã xảy ra lỗi khi xử lý tệp PDF. Vui lòng thử lại sau.",
+    "signed_active": (
+        "Tệp gốc có chữ ký số nhưng chứa nội dung hoạt động (mã lệnh, lệnh khởi "
+        "chạy hoặc tệp đính kèm). Không thể loại bỏ nội dung đó mà không làm hỏng "
+        "chữ ký, nên tệp không được cấp để tải xuống."
+    ),
+    "bad_certificate": "Tệp không phải là chứng thư số hợp lệ (PEM hoặc DER).",
+    "bad_crl": "Tệp không phải là danh sách thu hồi chứng thư (CRL) hợp lệ.",
+    "bad_pkcs12": (
+        "Không mở được tệp khóa ký (PKCS#12): tệp không hợp lệ hoặc sai mật khẩu."
+    ),
+    "sign_failed": "Không ký số được tài liệu. Vui lòng kiểm tra chứng thư ký.",
+    "timestamp_failed": (
+        "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian đã cấu hình."
+    ),
+    "not_prepared": (
+        "Tệp tải lên không phải là tệp đã chuẩn bị để ký (nội dung đã bị thay đổi). "
+        "Vui lòng ký đúng tệp đã tải xuống từ Nghị Sự."
+    ),
+    "not_signature_only": (
+        "Tệp tải lên có thay đổi khác ngoài một chữ ký số, nên không được chấp nhận."
+    ),
 }
 
 

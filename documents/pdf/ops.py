@@ -792,6 +792,33 @@ def _encrypt(path: str, out_path: str, user_pw: str, owner_pw: str) -> None:
     )
 
 
+def _annotate_incremental(path: str, out_path: str) -> None:
+    """Append a sticky note as an incremental update (builds test inputs)."""
+    from pyhanko.pdf_utils import generic as g
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    with open(path, "rb") as src:
+        w = IncrementalPdfFileWriter(io.BytesIO(src.read()))
+    page_ref, _ = w.find_page_for_modification(0)
+    page = page_ref.get_object()
+    note = g.DictionaryObject(
+        {
+            g.NameObject("/Type"): g.NameObject("/Annot"),
+            g.NameObject("/Subtype"): g.NameObject("/Text"),
+            g.NameObject("/Rect"): g.ArrayObject(
+                [g.FloatObject(v) for v in (72, 72, 92, 92)]
+            ),
+            g.NameObject("/Contents"): g.TextStringObject("Ghi chú sau khi ký"),
+        }
+    )
+    annots = page.get("/Annots") or g.ArrayObject()
+    annots.append(w.add_object(note))
+    page[g.NameObject("/Annots")] = annots
+    w.update_container(page)
+    with open(out_path, "wb") as out:
+        w.write(out)
+
+
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "inspect": inspect,
     "extract": extract,
@@ -806,9 +833,27 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
 
 from documents.pdf import annotate as _annotate  # noqa: E402 (needs this module)
 
+
+def _signatures_op(name: str) -> Callable[..., Any]:
+    """Import pyHanko on first use only: most workers never need it."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from documents.pdf import signatures
+
+        return getattr(signatures, name)(*args, **kwargs)
+
+    return run
+
+
 OPERATIONS |= {
     "annotate_pdf": _annotate.annotate_pdf,
     "list_annotations": _annotate.list_annotations,
+    "verify_signatures": _signatures_op("verify"),
+    "sign_pdf": _signatures_op("sign"),
+    "check_signature_addition": _signatures_op("check_addition"),
+    "describe_certificate": _signatures_op("describe_certificate"),
+    "describe_crl": _signatures_op("describe_crl"),
+    "describe_pkcs12": _signatures_op("signer_of"),
 }
 # Operations that hang, crash or exhaust a worker on purpose exist only for the
 # tests of the pool (the test run sets NGHISU_PDF_TEST_OPS=1); a server never has them.
@@ -821,4 +866,5 @@ if os.environ.get("NGHISU_PDF_TEST_OPS") == "1":
         "_segfault": _segfault,
         "_pid": _pid,
         "_encrypt": _encrypt,
+        "_annotate_incremental": _annotate_incremental,
     }

@@ -98,7 +98,10 @@ def spec_text(spec: dict[str, Any]) -> list[str]:
 def build(out_path: str, spec: dict[str, Any]) -> dict[str, Any]:
     """Lay out ``spec`` and save the PDF to ``out_path`` (worker side).
 
-    Return ``{"page_count": n}``.
+    Return ``{"page_count": n, "signature_boxes": [...]}``: per signature
+    column, ``{"page" (1-based), "rect": [x0, y0, x1, y1]}`` in points from the
+    page's top left, the blank space between the title and the name where a
+    signature goes (a visible digital signature is placed there).
     """
     validate(spec)
     from documents.pdf.ops import _save  # imports PyMuPDF: workers only
@@ -107,7 +110,10 @@ def build(out_path: str, spec: dict[str, Any]) -> dict[str, Any]:
     writer.draw(spec)
     doc = writer.finish()
     _save(doc, out_path)
-    return {"page_count": doc.page_count}
+    return {
+        "page_count": doc.page_count,
+        "signature_boxes": getattr(writer, "signature_boxes", []),
+    }
 
 
 def _record_writer_class():
@@ -263,6 +269,16 @@ def _record_writer_class():
             self._ensure(need + 20)
             self.advance(size)
             start = self.y
+            # The blank between the title (and note) lines and the name.
+            lines = 1 + any(_nfc(s.get("note")) for s in signatures)
+            top = start + size * self.leading * lines + size * 0.1
+            self.signature_boxes = [
+                {
+                    "page": self.doc.page_count,
+                    "rect": [col[0] + 20, top, col[1] - 20, top + 60 - size * 1.6],
+                }
+                for col in cols
+            ]
             for key, bold, gap in (
                 ("title", True, 0),
                 ("note", False, 0),

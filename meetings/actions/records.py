@@ -244,6 +244,7 @@ def approve_minutes(actor: User, minutes: Minutes) -> Minutes:
     notifies the participants. Approving twice is refused. Locks the meeting
     and the minutes row. Event ``minutes.approved``.
     """
+    from documents import signing
     from documents.pdf import PdfError
     from meetings import minutes as builder
     from work.actions import notify
@@ -268,12 +269,26 @@ def approve_minutes(actor: User, minutes: Minutes) -> Minutes:
         minutes.approved_at = timezone.now()
         spec = builder.build_spec(meeting, minutes)
         try:
-            data = builder.render_pdf(spec)
+            # Signed with the body's certificate when one is configured; the
+            # lock (sha256) is of the signed file members download.
+            data = signing.sign_record(
+                spec,
+                body=meeting.body,
+                actor=actor,
+                obj=meeting,
+                reason=_("Phê duyệt biên bản"),
+            )
         except PdfError as exc:
             raise ActionError(
                 _("Không tạo được tệp PDF của biên bản: %(msg)s")
                 % {"msg": exc.message},
                 code="pdf_failed",
+                audit={
+                    "user": actor,
+                    "action": "signature.failed",
+                    "obj": meeting,
+                    "detail": {"what": "minutes", "code": exc.code},
+                },
             ) from exc
         digest = hashlib.sha256(data).hexdigest()
         Minutes.objects.filter(meeting=meeting, status=MinutesStatus.APPROVED).update(

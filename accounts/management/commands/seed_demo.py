@@ -13,6 +13,7 @@ from accounts.demo import DEMO_PASSWORD, LOGINS, seed_people
 # `seed(bodies: dict[str, Body], *, stdout) -> None`, idempotent like this command.
 DEMO_APPS = [
     "documents",
+    "documents.signature_demo",
     "meetings",
     "work",
     "meetings.room_demo",
