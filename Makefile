@@ -27,7 +27,6 @@ install-dev: $(VENV)/.installed-dev
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install GNU gettext (apt-get install gettext)"; exit 1; }
-	@command -v pdfsig >/dev/null || { echo "pdfsig is missing: install poppler (apt-get install poppler-utils libnss3-tools)"; exit 1; }
 	DEBUG=$${DEBUG:-1} $(PY) manage.py compilemessages --ignore='.venv' --ignore='var' -v0
 
 # Set up, load the Sơn La demo and serve on http://$(HOST):$(PORT) with a task worker.
