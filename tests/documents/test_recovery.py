@@ -15,7 +15,7 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import OperationalError, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -203,6 +203,11 @@ def test_two_schedulers_at_once_requeue_a_dead_attempt_once(
         t.start()
     for t in threads:
         t.join()
+    # SQLite refuses a concurrent writer ("table is locked"); the scheduler
+    # defers such a run to the next one (run_due_jobs). PostgreSQL waits on the
+    # row lock instead: there nothing may fail.
+    if connection.vendor == "sqlite":
+        errors = [e for e in errors if not isinstance(e, OperationalError)]
     assert errors == []
     results.append(leases.recover_stale_versions())  # what a busy SQLite deferred
     assert sum(r["versions_requeued"] for r in results) == 1

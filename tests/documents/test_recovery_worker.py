@@ -165,7 +165,7 @@ def test_a_killed_worker_s_document_is_resumed_by_a_fresh_worker(stack):
                 seen.append(db.version(version_id))
                 return seen[-1]
 
-            _wait(sample, lambda v: v[0] in ("ready", "failed"), timeout=20)
+            _wait(sample, lambda v: v[0] in ("ready", "failed"), timeout=60)
         finally:
             _kill(second)
     finally:
@@ -195,8 +195,9 @@ def test_a_killed_worker_s_document_is_resumed_by_a_fresh_worker(stack):
     )
     assert dead == ("FAILED",)
     # Progress moved again from where it stopped (what the status partial shows).
+    # (The last chunk's count is written a moment before the status turns ready.)
     progress = [done for st, done, _t in seen if st == "processing"]
-    assert all(killed_at <= done < PAGES for done in progress)
+    assert all(killed_at <= done <= PAGES for done in progress)
     assert progress == sorted(progress)
     assert any(killed_at < done < PAGES for done in progress)
     print(f"killed after {killed_at}/{PAGES} pages; resumed progress {progress[:3]}…")
