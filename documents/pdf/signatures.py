@@ -33,6 +33,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from documents.pdf import writer
+from documents.pdf.annotation_diff import DIFF_POLICY
 from documents.pdf.errors import PdfError
 
 # Path-building failures are results here, not errors worth a traceback.
@@ -185,7 +186,9 @@ def _verify_one(sig, roots: list[bytes], crls: list[bytes]) -> dict[str, Any]:
     with contextlib.suppress(Exception):
         moment = sig.self_reported_timestamp
     try:
-        status = validate_pdf_signature(sig, _context(roots, crls, moment))
+        status = validate_pdf_signature(
+            sig, _context(roots, crls, moment), diff_policy=DIFF_POLICY
+        )
     except Exception:
         out |= {"intact": False, "valid": False, "problems": ["broken"]}
         return out
