@@ -106,9 +106,7 @@ def test_annotations_appended_after_signing_keep_the_signature_valid(
 
 
 @pytest.mark.parametrize("kind", ["content", "change_annot", "remove_annot"])
-def test_other_changes_after_signing_stay_invalid(
-    tmp_path, test_pki, plain_pdf, kind
-):
+def test_other_changes_after_signing_stay_invalid(tmp_path, test_pki, plain_pdf, kind):
     """Page content changed, or an annotation present at signing changed or
     removed: "other", the signature is invalid."""
     marked, signed = tmp_path / "marked.pdf", tmp_path / "signed.pdf"
