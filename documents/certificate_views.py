@@ -1,4 +1,4 @@
-""""Chứng thư số của tôi": a user registers and removes their own signing
+""" "Chứng thư số của tôi": a user registers and removes their own signing
 certificates (the personal signing flow accepts only signatures made with one).
 
 Thin views over :mod:`documents.personal_signing`; another user's certificate
@@ -44,7 +44,7 @@ def _describe(cert: SignerCertificate) -> dict:
         info = {"subject": cert.name, "issuer": "", "serial": cert.serial}
     return {
         "cert": cert,
-        "subject": info.get("subject") or cert.name,
+        "subject": info.get("dn") or info.get("subject") or cert.name,
         "issuer": info.get("issuer", ""),
         "serial": info.get("serial") or cert.serial,
         "not_before": parse_datetime(info["not_before"])

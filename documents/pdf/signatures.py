@@ -63,7 +63,27 @@ def describe_certificate(blob: bytes) -> dict[str, Any]:
         cert.native  # noqa: B018 - parse fully now
     except Exception as exc:
         raise PdfError("bad_certificate") from exc
-    return _cert_info(cert) | {"der": cert.dump()}
+    return _cert_info(cert) | {"der": cert.dump(), "dn": _dn(cert.subject)}
+
+
+_DN_KEYS = {
+    "common_name": "CN",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "country_name": "C",
+    "email_address": "E",
+    "serial_number": "SERIALNUMBER",
+}
+
+
+def _dn(name: asn1_x509.Name) -> str:
+    """A distinguished name as ``CN=…, O=…, C=VN`` (most specific first)."""
+    parts = [
+        f"{_DN_KEYS.get(key, key)}={_nfc(value)}" for key, value in name.native.items()
+    ]
+    return ", ".join(reversed(parts))
 
 
 def describe_crl(blob: bytes) -> dict[str, Any]:

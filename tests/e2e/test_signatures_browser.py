@@ -75,7 +75,7 @@ def test_a_chair_registers_and_removes_their_certificate(
     card = page.locator(".certificate")
     card.wait_for()
     text = card.inner_text()
-    assert "Nguyễn Văn Chủ Tọa" in text and "Cơ quan cấp" in text
+    assert "CN=Nguyễn Văn Chủ Tọa, O=HĐND tỉnh, C=VN" in text and "Cơ quan cấp" in text
     assert_no_horizontal_scroll(page)
     screenshot(page, "my-certificates-768")
     page.get_by_role("button", name="Gỡ chứng thư").click()
