@@ -191,6 +191,11 @@ class DocumentVersion(models.Model):
         return bool(self.signatures)
 
     @property
+    def annotated_after_signing(self) -> bool:
+        """Were annotations (notes, highlights) appended after a signature?"""
+        return any(s.get("modification") == "annotations" for s in self.signatures)
+
+    @property
     def progress_percent(self) -> int:
         if not self.page_count:
             return 0

@@ -27,7 +27,11 @@ from nghisu.errors import ActionError
 
 
 def register_certificate(actor, user, data: bytes) -> SignerCertificate:
-    """Register ``user``'s signing certificate (PEM or DER); by them or staff."""
+    """Register ``user``'s signing certificate (PEM or DER); by them or staff.
+
+    A certificate registered to another user is refused (audited
+    ``signature.certificate_refused``); audited ``signature.certificate_registered``.
+    """
     if actor.pk != user.pk and not actor.is_staff:
         raise ActionError(
             _("Chỉ người dùng hoặc quản trị viên mới đăng ký chứng thư ký."),
@@ -38,36 +42,66 @@ def register_certificate(actor, user, data: bytes) -> SignerCertificate:
     except pdf.PdfError as exc:
         raise ActionError(exc.message, code=exc.code) from exc
     with transaction.atomic():
-        taken = (
+        row = (
             SignerCertificate.objects.select_for_update()
             .filter(sha256=info["sha256"])
             .first()
         )
-        if taken is not None and taken.user_id != user.pk:
-            raise ActionError(
-                _("Chứng thư này đã được đăng ký cho người dùng khác."),
-                code="taken",
+        taken = row is not None and row.user_id != user.pk
+        if not taken:
+            cert, _created = SignerCertificate.objects.update_or_create(
+                sha256=info["sha256"],
+                defaults={
+                    "user": user,
+                    "der": info["der"],
+                    "name": info["name"][:300] or info["subject"][:300],
+                    "organisation": info["organisation"][:300],
+                    "serial": info["serial"][:80],
+                    "not_after": parse_datetime(info["not_after"]),
+                    "added_by": actor,
+                },
             )
-        cert, _created = SignerCertificate.objects.update_or_create(
-            sha256=info["sha256"],
-            defaults={
-                "user": user,
-                "der": info["der"],
-                "name": info["name"][:300] or info["subject"][:300],
-                "organisation": info["organisation"][:300],
-                "serial": info["serial"][:80],
-                "not_after": parse_datetime(info["not_after"]),
-                "added_by": actor,
-            },
-        )
+            record_audit(
+                actor,
+                "signature.certificate_registered",
+                user,
+                sha256=cert.sha256,
+                serial=cert.serial,
+            )
+    if taken:
         record_audit(
             actor,
-            "signature.certificate_registered",
+            "signature.certificate_refused",
             user,
+            code="taken",
+            serial=info["serial"],
+        )
+        raise ActionError(
+            _("Chứng thư này đã được đăng ký cho người dùng khác."), code="taken"
+        )
+    return cert
+
+
+def remove_certificate(actor, cert: SignerCertificate) -> None:
+    """Remove a registered signing certificate; by its owner or staff.
+
+    Signatures already accepted stay as they are (the files keep them).
+    Audited ``signature.certificate_removed``.
+    """
+    if actor.pk != cert.user_id and not actor.is_staff:
+        raise ActionError(
+            _("Chỉ người dùng hoặc quản trị viên mới gỡ chứng thư ký."),
+            code="forbidden",
+        )
+    with transaction.atomic():
+        record_audit(
+            actor,
+            "signature.certificate_removed",
+            cert.user,
             sha256=cert.sha256,
             serial=cert.serial,
         )
-    return cert
+        cert.delete()
 
 
 def _refuse(user, obj, code: str, message: str, **detail: Any) -> ActionError:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -54,8 +54,15 @@ def _issue(
     ca: bool,
     not_before: dt.datetime,
     not_after: dt.datetime,
+    timestamping: bool = False,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
+    # The timestamp authority's key is RSA (what TSAs commonly use, and all
+    # pyHanko's test timestamper signs with); the others EC P-256.
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if timestamping
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     signer_key = issuer.key if issuer else key
     builder = (
         x509.CertificateBuilder()
@@ -79,9 +86,15 @@ def _issue(
         usage = dict.fromkeys(("digital_signature", "key_cert_sign", "crl_sign"), True)
     else:
         usage = dict.fromkeys(("digital_signature", "content_commitment"), True)
+        # A timestamp authority's certificate must carry only (and critically)
+        # the timeStamping purpose (RFC 3161).
         builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-            critical=False,
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.TIME_STAMPING]
+                if timestamping
+                else [ExtendedKeyUsageOID.EMAIL_PROTECTION]
+            ),
+            critical=timestamping,
         )
     flags = (
         dict.fromkeys(
@@ -131,8 +144,10 @@ def issue_leaf(
     issuer: Issued | None = None,
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
+    timestamping: bool = False,
 ) -> Issued:
-    """Issue an end-entity certificate (by the intermediate unless ``issuer``)."""
+    """Issue an end-entity certificate (by the intermediate unless ``issuer``);
+    ``timestamping`` makes it a timestamp authority's."""
     now = dt.datetime.now(dt.UTC)
     parent = issuer or pki.intermediate
     cert, key = _issue(
@@ -141,6 +156,7 @@ def issue_leaf(
         ca=False,
         not_before=not_before or now - dt.timedelta(days=1),
         not_after=not_after or now + dt.timedelta(days=365 * 3),
+        timestamping=timestamping,
     )
     chain = [parent.cert] + ([pki.root.cert] if parent is pki.intermediate else [])
     leaf = _write(directory, stem, cert, key, passphrase=passphrase, chain=chain)

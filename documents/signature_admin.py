@@ -99,6 +99,21 @@ class SignerCertificateForm(_UploadForm):
         model = SignerCertificate
         fields = ("user",)
 
+    def clean(self):
+        cleaned = super().clean()
+        data, user = cleaned.get("upload"), cleaned.get("user")
+        if data and user:
+            sha256 = pdf.describe_certificate(data)["sha256"]
+            if (
+                SignerCertificate.objects.filter(sha256=sha256)
+                .exclude(user=user)
+                .exists()
+            ):
+                raise forms.ValidationError(
+                    _("Chứng thư này đã được đăng ký cho người dùng khác.")
+                )
+        return cleaned
+
 
 @admin.register(SignerCertificate)
 class SignerCertificateAdmin(_TrustStoreAdmin):
@@ -114,7 +129,8 @@ class SignerCertificateAdmin(_TrustStoreAdmin):
         )
 
     def delete_model(self, request, obj) -> None:
-        admin.ModelAdmin.delete_model(self, request, obj)
+        personal_signing.remove_certificate(request.user, obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        admin.ModelAdmin.delete_queryset(self, request, queryset)
+        for obj in queryset:
+            personal_signing.remove_certificate(request.user, obj)

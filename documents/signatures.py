@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.actions import record_audit
 from documents import pdf, storage
@@ -176,23 +176,23 @@ def trust_store_changed(actor, obj, *, removed: bool) -> None:
 # ---------------------------------------------------------------------------
 _MODIFICATION_TEXT = {
     "none": "",
-    "lta": N_("Sau khi ký chỉ bổ sung thông tin kiểm tra dài hạn."),
-    "form": N_("Sau khi ký có điền biểu mẫu hoặc thêm chữ ký."),
-    "annotations": N_("Sau khi ký có thêm chú thích (ghi chú, đánh dấu)."),
-    "other": N_("Sau khi ký tài liệu đã bị sửa đổi nội dung."),
+    "lta": gettext_noop("Sau khi ký chỉ bổ sung thông tin kiểm tra dài hạn."),
+    "form": gettext_noop("Sau khi ký có điền biểu mẫu hoặc thêm chữ ký."),
+    "annotations": gettext_noop("Sau khi ký có thêm chú thích (ghi chú, đánh dấu)."),
+    "other": gettext_noop("Sau khi ký tài liệu đã bị sửa đổi nội dung."),
 }
 _PROBLEM_TEXT = {
-    "broken": N_("Không đọc được chữ ký."),
-    "modified": N_("Nội dung được ký đã bị thay đổi."),
-    "changed_after": N_("Tài liệu bị sửa đổi sau khi ký."),
-    "revoked": N_("Chứng thư số đã bị thu hồi."),
-    "expired": N_("Chứng thư số đã hết hạn (hoặc chưa có hiệu lực) khi ký."),
-    "untrusted": N_("Chứng thư số không thuộc nguồn tin cậy đã cài đặt."),
+    "broken": gettext_noop("Không đọc được chữ ký."),
+    "modified": gettext_noop("Nội dung được ký đã bị thay đổi."),
+    "changed_after": gettext_noop("Tài liệu bị sửa đổi sau khi ký."),
+    "revoked": gettext_noop("Chứng thư số đã bị thu hồi."),
+    "expired": gettext_noop("Chứng thư số đã hết hạn (hoặc chưa có hiệu lực) khi ký."),
+    "untrusted": gettext_noop("Chứng thư số không thuộc nguồn tin cậy đã cài đặt."),
 }
 _REVOCATION_TEXT = {
-    "good": N_("Không bị thu hồi (theo CRL đã cài đặt)."),
-    "revoked": N_("Đã bị thu hồi."),
-    "unknown": N_("Không kiểm tra được (chưa có CRL phù hợp)."),
+    "good": gettext_noop("Không bị thu hồi (theo CRL đã cài đặt)."),
+    "revoked": gettext_noop("Đã bị thu hồi."),
+    "unknown": gettext_noop("Không kiểm tra được (chưa có CRL phù hợp)."),
 }
 
 

@@ -223,10 +223,11 @@ def vote_lists(request, meeting_id: int, vote_id: int):
     return response
 
 
-def _record_file(vote) -> Path:
+def _record_file(vote, actor) -> Path:
     """Build the counting record once (in the sandboxed PDF pool) and keep it;
     the result is frozen at closing, so the file never changes; signed with
-    the body's certificate when one is configured."""
+    the body's certificate when one is configured, audited as done by
+    ``actor`` (whoever downloads it first)."""
     from documents import signing, storage
 
     spec = voting.counting_record_spec(vote)
@@ -238,7 +239,7 @@ def _record_file(vote) -> Path:
         data = signing.sign_record(
             spec,
             body=vote.meeting.body,
-            actor=None,
+            actor=actor,
             obj=vote,
             reason=_("Biên bản kiểm phiếu"),
         )
@@ -257,7 +258,7 @@ def counting_record(request, meeting_id: int, vote_id: int):
     if vote.meeting_id != seat.meeting_id or vote.status != VoteStatus.CLOSED:
         raise NotFound()
     try:
-        path = _record_file(vote)
+        path = _record_file(vote, request.user)
     except PdfError as exc:
         return HttpResponse(exc.message, status=503, content_type="text/plain")
     response = FileResponse(path.open("rb"), content_type="application/pdf")

@@ -1,10 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from documents import certificate_views
 from nghisu import views
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path(
+        "accounts/certificates/",
+        certificate_views.my_certificates,
+        name="my_certificates",
+    ),
+    path(
+        "accounts/certificates/<int:cert_id>/remove/",
+        certificate_views.remove_certificate,
+        name="remove_certificate",
+    ),
     path("admin/", admin.site.urls),
     path("documents/", include("documents.urls")),
     path("meetings/", include("meetings.urls")),

@@ -49,7 +49,9 @@ MESSAGES: dict[str, str] = {
     ),
     "sign_failed": "Không ký số được tài liệu. Vui lòng kiểm tra chứng thư ký.",
     "timestamp_failed": (
-        "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian đã cấu hình."
+        "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian đã cấu hình, "
+        "nên tài liệu chưa được ký. Vui lòng báo quản trị viên kiểm tra máy chủ "
+        "dấu thời gian rồi thử lại."
     ),
     "not_prepared": (
         "Tệp tải lên không phải là tệp đã chuẩn bị để ký (nội dung đã bị thay đổi). "

@@ -12,6 +12,7 @@ import io
 import math
 import os
 import re
+import shutil
 import sys
 import time
 import unicodedata
@@ -819,6 +820,28 @@ def _annotate_incremental(path: str, out_path: str) -> None:
         w.write(out)
 
 
+def _edit_incremental(path: str, out_path: str, kind: str) -> None:
+    """Append one kind of change as an incremental update (builds test inputs):
+    ``markup`` a highlight and a sticky note, ``content`` a line of page text,
+    ``change_annot`` moves the first annotation, ``remove_annot`` deletes it."""
+    shutil.copyfile(path, out_path)
+    doc = pymupdf.open(out_path)
+    page = doc[0]
+    if kind == "markup":
+        page.add_highlight_annot(pymupdf.Rect(60, 60, 220, 80))
+        page.add_text_annot((100, 120), "Ghi chú sau khi ký")
+    elif kind == "content":
+        page.insert_text((72, 300), "Thêm sau khi ký", fontname="helv")
+    elif kind == "change_annot":
+        annot = page.first_annot
+        annot.set_rect(annot.rect + (5, 5, 5, 5))
+        annot.update()
+    elif kind == "remove_annot":
+        page.delete_annot(page.first_annot)
+    doc.saveIncr()
+    doc.close()
+
+
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "inspect": inspect,
     "extract": extract,
@@ -867,4 +890,5 @@ if os.environ.get("NGHISU_PDF_TEST_OPS") == "1":
         "_pid": _pid,
         "_encrypt": _encrypt,
         "_annotate_incremental": _annotate_incremental,
+        "_edit_incremental": _edit_incremental,
     }

@@ -33,6 +33,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from documents.pdf import writer
+from documents.pdf.annotation_diff import DIFF_POLICY
 from documents.pdf.errors import PdfError
 
 # Path-building failures are results here, not errors worth a traceback.
@@ -62,7 +63,27 @@ def describe_certificate(blob: bytes) -> dict[str, Any]:
         cert.native  # noqa: B018 - parse fully now
     except Exception as exc:
         raise PdfError("bad_certificate") from exc
-    return _cert_info(cert) | {"der": cert.dump()}
+    return _cert_info(cert) | {"der": cert.dump(), "dn": _dn(cert.subject)}
+
+
+_DN_KEYS = {
+    "common_name": "CN",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "locality_name": "L",
+    "state_or_province_name": "ST",
+    "country_name": "C",
+    "email_address": "E",
+    "serial_number": "SERIALNUMBER",
+}
+
+
+def _dn(name: asn1_x509.Name) -> str:
+    """A distinguished name as ``CN=…, O=…, C=VN`` (most specific first)."""
+    parts = [
+        f"{_DN_KEYS.get(key, key)}={_nfc(value)}" for key, value in name.native.items()
+    ]
+    return ", ".join(reversed(parts))
 
 
 def describe_crl(blob: bytes) -> dict[str, Any]:
@@ -185,7 +206,9 @@ def _verify_one(sig, roots: list[bytes], crls: list[bytes]) -> dict[str, Any]:
     with contextlib.suppress(Exception):
         moment = sig.self_reported_timestamp
     try:
-        status = validate_pdf_signature(sig, _context(roots, crls, moment))
+        status = validate_pdf_signature(
+            sig, _context(roots, crls, moment), diff_policy=DIFF_POLICY
+        )
     except Exception:
         out |= {"intact": False, "valid": False, "problems": ["broken"]}
         return out

@@ -78,18 +78,47 @@ def test_bytes_changed_after_signing_break_the_signature(tmp_path, test_pki, pla
     assert not sig["intact"] and not sig["valid"] and "modified" in sig["problems"]
 
 
-def test_annotations_appended_after_signing_are_reported(tmp_path, test_pki, plain_pdf):
-    """The signed revision stays intact; pyHanko's standard difference policy does
-    not whitelist plain annotations, so the change counts as "other"."""
+def _edit(src: Path, out: Path, kind: str) -> None:
+    pdf.get_pool().call("_edit_incremental", str(src), str(out), kind)
+
+
+def test_annotations_appended_after_signing_keep_the_signature_valid(
+    tmp_path, test_pki, plain_pdf, nss
+):
+    """A highlight and a sticky note added after signing are "annotations": the
+    signature stays valid and the panel says what was added."""
     signed, annotated = tmp_path / "signed.pdf", tmp_path / "annotated.pdf"
     signing_pki.sign(plain_pdf, signed, test_pki.body)
-    pdf.get_pool().call("_annotate_incremental", str(signed), str(annotated))
+    _edit(signed, annotated, "markup")
     [sig] = _verify(annotated, test_pki)
     assert sig["intact"] and sig["coverage"] == "revision"
-    assert sig["modification"] in ("annotations", "other")
-    assert not sig["valid"] and "changed_after" in sig["problems"]
+    assert sig["modification"] == "annotations"
+    assert sig["valid"] and sig["problems"] == []
     rows = signatures.describe([sig])
-    assert "Sau khi ký" in rows[0]["modification"]
+    assert "chú thích" in rows[0]["modification"]
+    # pyHanko's own sticky note writer (an inline /Annots array) too.
+    noted = tmp_path / "noted.pdf"
+    pdf.get_pool().call("_annotate_incremental", str(signed), str(noted))
+    [sig] = _verify(noted, test_pki)
+    assert sig["modification"] == "annotations" and sig["valid"]
+    report = signing_pki.pdfsig(annotated, nss)
+    assert "Signature is Valid" in report
+
+
+@pytest.mark.parametrize("kind", ["content", "change_annot", "remove_annot"])
+def test_other_changes_after_signing_stay_invalid(tmp_path, test_pki, plain_pdf, kind):
+    """Page content changed, or an annotation present at signing changed or
+    removed: "other", the signature is invalid."""
+    marked, signed = tmp_path / "marked.pdf", tmp_path / "signed.pdf"
+    _edit(plain_pdf, marked, "markup")
+    signing_pki.sign(marked, signed, test_pki.body)
+    [before] = _verify(signed, test_pki)
+    assert before["valid"] and before["modification"] == "none"
+    changed = tmp_path / "changed.pdf"
+    _edit(signed, changed, kind)
+    [sig] = _verify(changed, test_pki)
+    assert sig["intact"] and sig["modification"] == "other"
+    assert not sig["valid"] and "changed_after" in sig["problems"]
 
 
 @pytest.mark.parametrize(
@@ -174,6 +203,23 @@ def test_a_signed_upload_keeps_its_signature_through_pages_and_download(
     out = tmp_path / "downloaded.pdf"
     out.write_bytes(data)
     assert "Signature is Valid" in signing_pki.pdfsig(out, nss)
+
+
+def test_an_annotated_signed_upload_says_so_in_its_badge(
+    client, cast, make_document, trusted, tmp_path, test_pki, plain_pdf
+):
+    signed, annotated = tmp_path / "signed.pdf", tmp_path / "annotated.pdf"
+    signing_pki.sign(plain_pdf, signed, test_pki.body, box=BOX)
+    _edit(signed, annotated, "markup")
+    document = make_document(
+        cast.secretary, body=cast.hdnd, data=annotated.read_bytes()
+    )
+    version = document.latest_version
+    assert version.signature_status == SignatureStatus.VALID
+    assert version.annotated_after_signing
+    client.force_login(cast.secretary)
+    html = client.get(reverse("documents:detail", args=[document.pk])).content
+    assert "Đã ký số, có thêm ghi chú sau khi ký" in html.decode()
 
 
 def test_a_signature_of_an_unknown_root_turns_valid_when_the_root_is_installed(

@@ -59,3 +59,24 @@ def test_a_delegate_sees_who_signed_in_the_viewer_panel(
     panel.scroll_into_view_if_needed()
     assert_no_horizontal_scroll(page)
     screenshot(page, "signatures-panel-768")
+
+
+def test_a_chair_registers_and_removes_their_certificate(
+    live_server, new_context, cast, tmp_path
+):
+    hierarchy = signing_pki.build(tmp_path / "pki")
+    base = live_server.url
+    page = new_context(viewport=TABLET_PORTRAIT).new_page()
+    login(page, base, cast.chair.username)
+    page.get_by_role("link", name="Chứng thư số của tôi").click()
+    page.get_by_role("heading", name="Chứng thư số của tôi").wait_for()
+    page.set_input_files("input[type=file]", str(hierarchy.chair.pem))
+    page.get_by_role("button", name="Đăng ký", exact=True).click()
+    card = page.locator(".certificate")
+    card.wait_for()
+    text = card.inner_text()
+    assert "CN=Nguyễn Văn Chủ Tọa, O=HĐND tỉnh, C=VN" in text and "Cơ quan cấp" in text
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "my-certificates-768")
+    page.get_by_role("button", name="Gỡ chứng thư").click()
+    page.get_by_text("Bạn chưa đăng ký chứng thư số nào.").wait_for()

@@ -106,3 +106,79 @@ def test_only_the_chair_signs_the_minutes(client, cast, closed, body_key, tmp_pa
     before = minutes.sha256
     minutes.refresh_from_db()
     assert minutes.sha256 == before
+
+
+def test_with_a_timestamp_server_minutes_are_signed_pades_b_t(
+    client,
+    cast,
+    closed,
+    body_key,
+    tmp_path,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """A timestamp server on loopback: the signature carries its token, whose
+    time the panel shows, and pdfsig still reports the signature valid."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    import documents.pdf as pdf
+    from documents import signatures
+    from documents.actions import create_document
+    from tests.documents import tsa
+    from tests.documents.conftest import upload_file
+
+    signatures.add_trust_root(None, body_key.root_pem)
+    with tsa.serve(body_key.hierarchy, tmp_path / "tsa") as server:
+        settings.SIGNING_TSA_URL = server["url"]
+        minutes = actions.approve_minutes(cast.chair, _draft(cast, closed))
+        assert server["requests"] >= 1
+    out = tmp_path / "minutes.pdf"
+    out.write_bytes(minutes.pdf.read())
+    [sig] = pdf.verify_signatures(out, roots=[body_key.root_pem], crls=[])
+    assert sig["valid"] and sig["timestamp_at"], sig
+    audit = AuditEvent.objects.get(action="signature.signed")
+    assert audit.detail["level"] == "B-T"
+    report = signing_pki.pdfsig(
+        out, signing_pki.nss_db(tmp_path, body_key.hierarchy.root.pem)
+    )
+    assert "Signature is Valid" in report and "Total document signed" in report
+    with django_capture_on_commit_callbacks(execute=True):
+        document = create_document(
+            cast.secretary,
+            body=cast.hdnd,
+            title="Biên bản đã ký",
+            uploaded_file=upload_file("bien-ban.pdf", out.read_bytes()),
+        )
+    client.force_login(cast.secretary)
+    html = client.get(reverse("documents:detail", args=[document.pk])).content.decode()
+    stamped = timezone.localtime(parse_datetime(sig["timestamp_at"]))
+    assert "Dấu thời gian" in html
+    assert stamped.strftime("%H:%M:%S %d/%m/%Y") in html
+
+
+def test_a_timestamp_server_that_is_down_refuses_the_approval(
+    cast, closed, body_key, settings
+):
+    """B-T was configured: no silent B-B. The approval is refused with a clear
+    message and the failure audited; the minutes stay a draft."""
+    import socket
+
+    from meetings.models import MinutesStatus
+    from nghisu.errors import ActionError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.SIGNING_TSA_URL = f"http://127.0.0.1:{port}/tsa"
+    draft = _draft(cast, closed)
+    with pytest.raises(ActionError) as err:
+        actions.approve_minutes(cast.chair, draft)
+    assert err.value.code == "pdf_failed"
+    assert "chưa được ký" in err.value.message
+    assert "máy chủ dấu thời gian" in err.value.message
+    assert err.value.audit["action"] == "signature.failed"
+    assert err.value.audit["detail"]["code"] == "timestamp_failed"
+    draft.refresh_from_db()
+    assert draft.status != MinutesStatus.APPROVED

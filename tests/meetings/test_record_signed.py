@@ -30,3 +30,8 @@ def test_the_counting_record_is_signed_and_valid_for_pdfsig(
     assert response.status_code == 200
     (saved,) = (Path(django_settings.MEDIA_ROOT) / "votes" / str(vote)).glob("*.pdf")
     signing_pki.assert_signed_by_body(saved, body_key, tmp_path)
+    from accounts.models import AuditEvent
+
+    # Signed on the first download: the audit names who downloaded it.
+    event = AuditEvent.objects.get(action="signature.signed")
+    assert event.user == cast.delegate
