@@ -57,7 +57,9 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
     # The chair moves the agenda; every screen follows.
     chair.click('[data-cmd="next"]')
     for page in (chair, one, two):
-        page.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached")
+        page.wait_for_selector(
+            '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+        )
 
     # The chair presents a page; delegates follow, browse alone, come back.
     chair.click("[data-present]")
@@ -139,7 +141,11 @@ def test_a_tablet_that_loses_the_network_briefly_shows_it_and_recovers(
     context.set_offline(True)
     tablet.wait_for_selector('[data-conn][data-state="offline"]')
     chair.click('[data-cmd="next"]')
-    chair.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached")
+    chair.wait_for_selector(
+        '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+    )
     context.set_offline(False)
     tablet.wait_for_selector('[data-conn][data-state="open"]')
-    tablet.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached")
+    tablet.wait_for_selector(
+        '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+    )

@@ -89,7 +89,9 @@ def test_the_room_on_one_screen(new_context, server, size):
     screenshot(chair, f"room-{size}-chair-start")
     _pane(chair, "agenda")
     chair.click('[data-cmd="next"]')
-    chair.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached")
+    chair.wait_for_selector(
+        '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+    )
     _close(chair)
     chair.click("[data-present]")
     for page in (one, two):
@@ -116,8 +118,7 @@ def test_the_room_on_one_screen(new_context, server, size):
     # the ballot sheet comes over it within a second, with a beep.
     _pane(one, "people")
     one.evaluate(
-        "document.querySelector('[data-panel]').scrollTop = 1e6;"
-        "window.scrollTo(0, 1e6)"
+        "document.querySelector('[data-panel]').scrollTop = 1e6;window.scrollTo(0, 1e6)"
     )
     if chair.locator('[data-tab="votes"]').is_visible():
         _pane(chair, "votes")
@@ -141,7 +142,9 @@ def test_the_room_on_one_screen(new_context, server, size):
     two.wait_for_selector('[data-ballot-status]:has-text("Đang chờ gửi")')
     screenshot(two, f"room-{size}-ballot-pending")
     two.context.set_offline(False)
-    two.wait_for_selector('[data-ballot-status]:has-text("Bạn đã chọn: Không tán thành")')
+    two.wait_for_selector(
+        '[data-ballot-status]:has-text("Bạn đã chọn: Không tán thành")'
+    )
 
     # The chair puts his own ballot aside; closing early asks first, and "Hủy"
     # leaves the vote open.
