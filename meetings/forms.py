@@ -47,7 +47,7 @@ def presenter_choices(meeting) -> forms.ModelChoiceField:
             ),
         )
         .distinct()
-        .order_by("full_name", "username")
+        .order_by("sort_key", "username")
     )
     return forms.ModelChoiceField(
         queryset=users, required=False, label=_("Người trình bày")
@@ -92,7 +92,7 @@ class InviteForm(forms.Form):
         self.fields["user"].queryset = (
             User.objects.filter(is_active=True)
             .exclude(participations__meeting=meeting)
-            .order_by("full_name", "username")
+            .order_by("sort_key", "username")
         )
 
 
@@ -123,7 +123,7 @@ class AnswerForm(forms.Form):
             )
             .exclude(participations__meeting=meeting)
             .distinct()
-            .order_by("full_name")
+            .order_by("sort_key")
         )
 
 
