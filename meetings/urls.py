@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     path(f"{_m}attendance/", views.attendance, name="attendance"),
     path(f"{_m}check-in/", views.check_in, name="check_in_self"),
+    path(f"{_m}attendance/check-in/", views.check_in_many, name="check_in_many"),
     path(
         f"{_m}attendance/<int:participant_id>/check-in/",
         views.check_in,

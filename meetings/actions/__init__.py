@@ -3,7 +3,8 @@
 - :mod:`.lifecycle`: create, update, delete (drafts), publish, start, close,
   archive;
 - :mod:`.agenda`: items, sub-items, order, documents, change entries;
-- :mod:`.people`: participants, invitations, answers, attendance;
+- :mod:`.people`: participants, invitations, answers;
+- :mod:`.attendance`: check-in (one or many) and absence;
 - :mod:`.records`: conclusions and minutes.
 
 Every function takes the acting user first, checks the permission, writes in
@@ -22,6 +23,7 @@ from meetings.actions.agenda import (
     update_item,
     upload_document,
 )
+from meetings.actions.attendance import check_in, check_in_many, mark_absent
 from meetings.actions.lifecycle import (
     archive_meeting,
     close_meeting,
@@ -32,10 +34,8 @@ from meetings.actions.lifecycle import (
     update_meeting,
 )
 from meetings.actions.people import (
-    check_in,
     invite_members,
     invite_participant,
-    mark_absent,
     remove_participant,
     respond_invitation,
     update_participant,
@@ -54,6 +54,7 @@ __all__ = [
     "archive_meeting",
     "attach_documents",
     "check_in",
+    "check_in_many",
     "close_meeting",
     "create_meeting",
     "delete_item",

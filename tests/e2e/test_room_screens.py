@@ -187,3 +187,25 @@ def test_the_room_on_one_screen(new_context, server, size):
     page = chair.context.new_page()
     page.goto(f"{base}/meetings/{meeting}/conclusions/")
     assert "Giao UBND tổ chức thực hiện." in page.inner_text("main")
+
+
+def test_the_attendance_desk_updates_live_and_searches(new_context, server):
+    """A check-in made elsewhere (the chair in the room) shows on the secretary's
+    attendance page without a reload; search by name ignores accents."""
+    stack, base = server
+    meeting = stack.seed["meeting"]
+    desk = new_context(viewport=SIZES["desktop"]).new_page()
+    login(desk, base, "thuky", PASSWORD)
+    desk.goto(f"{base}/meetings/{meeting}/attendance/")
+    desk.wait_for_selector("[data-att-live]", state="visible")
+    desk.evaluate("window.notReloaded = true")
+    desk.fill("[data-att-search]", "huong")
+    visible = desk.locator("[data-person]:visible")
+    assert visible.count() == 1 and "Hường" in visible.inner_text()
+    desk.fill("[data-att-search]", "")
+    chair = _enter(new_context, SIZES["desktop"], base, "chutoa", meeting)
+    row = chair.locator('[data-people] li:has-text("Lò Thị Hường")')
+    row.locator('button:has-text("Điểm danh")').click()
+    desk.wait_for_selector('[data-person="Lò Thị Hường"] .att-badge-present')
+    assert desk.evaluate("window.notReloaded") is True
+    screenshot(desk, "attendance-live")
