@@ -481,6 +481,9 @@ class Minutes(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     change_reason = models.TextField(_("Lý do sửa đổi"), blank=True)
+    #: Why the chair sent the draft back (shown to the secretary until resubmitted).
+    returned_reason = models.TextField(_("Lý do trả lại"), blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("biên bản")

@@ -64,5 +64,6 @@ urlpatterns = [
     path(f"{_m}minutes/start/", views.minutes_start, name="minutes_start"),
     path(f"{_v}save/", views.minutes_save, name="minutes_save"),
     path(f"{_v}approve/", views.minutes_approve, name="minutes_approve"),
+    path(f"{_v}return/", views.minutes_return, name="minutes_return"),
     path(f"{_v}pdf/", views.minutes_pdf, name="minutes_pdf"),
 ]

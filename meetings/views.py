@@ -833,6 +833,21 @@ def minutes_approve(request, meeting_id: int, version: int):
 
 
 @login_required
+@require_POST
+def minutes_return(request, meeting_id: int, version: int):
+    minutes_row = queries.access_minutes(request.user, meeting_id, version)
+    meeting = minutes_row.meeting
+    try:
+        actions.return_minutes(
+            request.user, minutes_row, reason=request.POST.get("reason", "")
+        )
+    except ActionError as exc:
+        return _refuse(request, exc, _url(meeting, "minutes"))
+    messages.success(request, _("Đã trả lại biên bản cho thư ký để chỉnh sửa."))
+    return redirect(_url(meeting, "minutes"))
+
+
+@login_required
 @require_GET
 def minutes_pdf(request, meeting_id: int, version: int):
     """The approved PDF as stored, or a fresh preview of a draft."""

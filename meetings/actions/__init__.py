@@ -43,6 +43,7 @@ from meetings.actions.people import (
 from meetings.actions.records import (
     approve_minutes,
     record_conclusion,
+    return_minutes,
     start_minutes,
     submit_minutes,
     update_minutes,
@@ -51,6 +52,7 @@ from meetings.actions.records import (
 __all__ = [
     "add_item",
     "approve_minutes",
+    "return_minutes",
     "archive_meeting",
     "attach_documents",
     "check_in",
