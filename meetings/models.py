@@ -311,6 +311,20 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Khách mời")
 
 
+#: A delegate is called after the body: "Thành viên UBND", "Đại biểu HĐND".
+DELEGATE_LABELS = {
+    "ubnd": _("Thành viên UBND"),
+    "hdnd": _("Đại biểu HĐND"),
+}
+
+
+def role_label(role: str, body_kind: str) -> str:
+    """The label of a participant's role in a body of ``body_kind``."""
+    if role == Role.DELEGATE and body_kind in DELEGATE_LABELS:
+        return str(DELEGATE_LABELS[body_kind])
+    return str(Role(role).label) if role in Role.values else role
+
+
 #: Whether a role votes unless the secretary overrides it.
 VOTING_BY_ROLE = {
     Role.CHAIR: True,

@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
+from meetings.models import Role, role_label
 from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
 
@@ -163,19 +164,14 @@ STRINGS = {
     "open_ballot": _("Mở phiếu của bạn"),
 }
 
-#: What a member is called in each kind of body (the room's people list, the
-#: conclusion's "32/56 đại biểu").
-MEMBER_WORDS = {
-    "ubnd": (_("Thành viên UBND"), _("thành viên")),
-    "hdnd": (_("Đại biểu HĐND"), _("đại biểu")),
-}
+#: What members are counted as in a conclusion ("32/56 đại biểu").
+MEMBER_WORDS = {"ubnd": _("thành viên")}
 
 
 def _strings(body_kind: str) -> dict[str, str]:
     strings = {k: str(v) for k, v in STRINGS.items()}
-    role, word = MEMBER_WORDS.get(body_kind, (_("Đại biểu"), _("đại biểu")))
-    strings["role_delegate"] = str(role)
-    strings["members_word"] = str(word)
+    strings["role_delegate"] = role_label(Role.DELEGATE, body_kind)
+    strings["members_word"] = str(MEMBER_WORDS.get(body_kind, _("đại biểu")))
     return strings
 
 

@@ -84,3 +84,13 @@ def test_the_page_checks_the_ticked_rows_in(client, cast, published):
     page = client.get(_url("attendance", published))
     html = page.content.decode()
     assert 'form="bulk-checkin"' in html and "data-att-search" in html
+
+
+def test_roles_are_labelled_after_the_body(client, cast, published):
+    from meetings.models import role_label
+
+    client.force_login(cast.secretary)
+    html = client.get(_url("attendance", published)).content.decode()
+    assert "Đại biểu HĐND" in html
+    assert role_label("delegate", "ubnd") == "Thành viên UBND"
+    assert role_label("secretary", "ubnd") == "Thư ký"
