@@ -7,6 +7,7 @@
 // shows it, and the annotation layer reads it from `root.dataset.conn`.
 
 import { alert, closeDialog, confirmDialog, setSound, showModal, soundOn } from "./room-alerts.js";
+import { setupConclusion } from "./room-conclusion.js";
 import { setupLayout } from "./room-layout.js";
 import { RoomSocket } from "./room-socket.js";
 import { el, fmt, csrfToken } from "./room-util.js";
@@ -470,50 +471,17 @@ async function askCloseMeeting() {
 // ---------------------------------------------------------------------------
 // the conclusion, recorded through the meeting's conclusion view
 // ---------------------------------------------------------------------------
-const conclusionDialog = $("[data-conclusion-dialog]");
-let conclusionItem = null;
+const openConclusion = setupConclusion({
+  root, T,
+  item: (id) => state && item(id),
+  prefill: (id) => votes.conclusionText(id),
+  saved: () => {
+    $("[data-toast-text]").textContent = T.conclusion_saved;
+    $("[data-toast-follow]").hidden = true;
+    $("[data-toast]").hidden = false;
+  },
+});
 
-function openConclusion(itemId) {
-  const it = item(itemId);
-  if (!it) return;
-  conclusionItem = itemId;
-  $("[data-conclusion-item]").textContent = `${it.number}. ${it.title}`;
-  $("[data-conclusion-text]").value = it.conclusion || votes.conclusionText(itemId);
-  $("[data-conclusion-error]").hidden = true;
-  showModal(conclusionDialog);
-  $("[data-conclusion-text]").focus();
-}
-
-async function saveConclusion() {
-  const error = $("[data-conclusion-error]");
-  const body = new URLSearchParams({ text: $("[data-conclusion-text]").value });
-  const url = root.dataset.conclusionUrl.replace(/\/items\/0\//, `/items/${conclusionItem}/`);
-  let message = T.error;
-  try {
-    const response = await fetch(url, {
-      method: "POST", body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    });
-    if (response.ok) {
-      const it = item(conclusionItem);
-      if (it) it.conclusion = body.get("text");
-      closeDialog(conclusionDialog);
-      const toast = $("[data-toast]");
-      $("[data-toast-text]").textContent = T.conclusion_saved;
-      toast.hidden = false;
-      $("[data-toast-follow]").hidden = true;
-      return;
-    }
-    message = (await response.json()).message || message;
-  } catch {
-    message = T.offline;
-  }
-  error.textContent = message;
-  error.hidden = false;
-}
-
-$("[data-conclusion-save]").addEventListener("click", saveConclusion);
-$("[data-conclusion-cancel]").addEventListener("click", () => closeDialog(conclusionDialog));
 $("[data-floor-close]").addEventListener("click", () => closeDialog($("[data-floor-alert]")));
 $("[data-floor-end]").addEventListener("click", () => { closeDialog($("[data-floor-alert]")); quiet(send("speaker.end")); });
 $('[data-chip="floor"]').addEventListener("click", () => showModal($("[data-floor-alert]")));
