@@ -68,6 +68,23 @@ def _page_fits(page):
     return box["height"] / view["height"]
 
 
+SMALL_TARGETS = """
+[...document.querySelectorAll('#room button, #room a, #room select, #room input, #room summary')]
+  .filter((el) => el.offsetParent !== null && !el.closest('dialog:not([open])'))
+  // A check box's target is its label.
+  .map((el) => [el, (el.type === 'checkbox' && el.closest('label') || el).getBoundingClientRect()])
+  .filter(([el, r]) => r.width > 0 && (r.height < 43.5 || r.width < 43.5))
+  .map(([el, r]) => `${el.tagName} ${el.className} ${el.textContent.trim().slice(0, 20)}`
+    + ` ${Math.round(r.width)}x${Math.round(r.height)}`)
+"""
+
+
+def _touch_targets(page):
+    """Every control on screen is at least 44 px by 44 px."""
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, small
+
+
 def _no_scroll(page):
     overflow = page.evaluate(
         "[document.documentElement.scrollHeight - innerHeight,"
@@ -113,6 +130,8 @@ def test_the_room_on_one_screen(new_context, server, size):
     assert one.locator("[role=status][data-conn]").count() == 1
     screenshot(one, f"room-{size}-delegate-page")
     screenshot(chair, f"room-{size}-chair-console")
+    _touch_targets(one)
+    _touch_targets(chair)
 
     # A delegate reads the agenda, scrolled to its bottom; the chair opens a vote:
     # the ballot sheet comes over it within a second, with a beep.
