@@ -34,13 +34,18 @@ run: export DEBUG ?= 1
 run: export TASK_BACKEND ?= database
 run: install messages
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py seed_demo
-	@echo ""
-	@echo "Nghị Sự: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
+	@mkdir -p var
+	$(PY) manage.py seed_demo > var/demo-accounts.txt
+	@# The address and the demo sign-ins come last, once the server answers
+	@# (the demo's e-mails go to var/mail/, not here).
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py run_schedule & \
-	  $(PY) -m nghisu.serve --host $(HOST) --port $(PORT)
+	  $(PY) -m nghisu.serve --host $(HOST) --port $(PORT) & \
+	  $(PY) -c 'import socket, sys, time; [time.sleep(0.3) for _ in range(100) if socket.socket().connect_ex((sys.argv[1], int(sys.argv[2])))]' $(HOST) $(PORT); \
+	  sleep 1; echo ""; cat var/demo-accounts.txt; echo ""; \
+	  echo "Nghị Sự: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"; \
+	  wait
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

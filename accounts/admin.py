@@ -76,7 +76,7 @@ class MembershipAdminForm(forms.ModelForm):
 class UserAdmin(FoldedSearchMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "title", "email", "is_active", "is_staff"]
     search_fields = ["search_text"]
-    ordering = ["full_name", "username"]
+    ordering = ["sort_key", "username"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Thông tin cá nhân"), {"fields": ["full_name", "title", "email", "phone"]}),

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nghisu.text import fold, nfc
+from nghisu.text import fold, name_sort_key, nfc
 
 
 class User(AbstractUser):
@@ -23,11 +23,16 @@ class User(AbstractUser):
     search_text = models.CharField(
         max_length=400, blank=True, db_index=True, editable=False
     )
+    #: Vietnamese name order (given name, family, middle; nghisu.text.name_sort_key),
+    #: so that every list is ORDER BY sort_key in SQLite and PostgreSQL alike.
+    sort_key = models.CharField(
+        max_length=600, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
-        ordering = ["full_name", "username"]
+        ordering = ["sort_key", "username"]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -41,8 +46,13 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         self.full_name = nfc(self.full_name).strip()
         self.search_text = fold(f"{self.full_name} {self.username} {self.email}")
+        self.sort_key = name_sort_key(self.full_name or self.username)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "search_text",
+                "sort_key",
+            }
         super().save(*args, **kwargs)
 
 

@@ -70,7 +70,7 @@ def current_members(body: Body, *, on: datetime.date | None = None) -> list[Memb
         .current(on)
         .select_related("user")
         .annotate(rank=_position_rank())
-        .order_by("rank", "user__full_name", "user__username")
+        .order_by("rank", "user__sort_key", "user__username")
     )
 
 

@@ -230,10 +230,10 @@ def share_list(document: Document) -> tuple[list[GrantRow], list[GrantRow]]:
         row.perms.add(grant.permission.codename)
     if groups:
         members = User.objects.filter(groups__in=groups.keys(), is_active=True)
-        for user in members.annotate(via=models.F("groups__id")).order_by("full_name"):
+        for user in members.annotate(via=models.F("groups__id")).order_by("sort_key"):
             groups[user.via].members.append(user)
     user_rows = sorted(
-        users.values(), key=lambda r: (r.holder.full_name, r.holder.username)
+        users.values(), key=lambda r: (r.holder.sort_key, r.holder.username)
     )
     group_rows = sorted(groups.values(), key=lambda r: r.holder.name)
     return user_rows, group_rows

@@ -473,7 +473,7 @@ def share_find(request, document_id: int):
     if len(q) >= 2:
         users = list(
             User.objects.filter(is_active=True, search_text__contains=q).order_by(
-                "full_name", "username"
+                "sort_key", "username"
             )[:8]
         )
         bodies = list(

@@ -43,7 +43,7 @@ def presenter_choices(meeting) -> forms.ModelChoiceField:
             ),
         )
         .distinct()
-        .order_by("full_name", "username")
+        .order_by("sort_key", "username")
     )
     return forms.ModelChoiceField(
         queryset=users, required=False, label=_("Người trình bày")
@@ -85,7 +85,7 @@ class InviteForm(forms.Form):
         self.fields["user"].queryset = (
             User.objects.filter(is_active=True)
             .exclude(participations__meeting=meeting)
-            .order_by("full_name", "username")
+            .order_by("sort_key", "username")
         )
 
 
@@ -116,7 +116,7 @@ class AnswerForm(forms.Form):
             )
             .exclude(participations__meeting=meeting)
             .distinct()
-            .order_by("full_name")
+            .order_by("sort_key")
         )
 
 

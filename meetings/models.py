@@ -311,6 +311,20 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Khách mời")
 
 
+#: A delegate is called after the body: "Thành viên UBND", "Đại biểu HĐND".
+DELEGATE_LABELS = {
+    "ubnd": _("Thành viên UBND"),
+    "hdnd": _("Đại biểu HĐND"),
+}
+
+
+def role_label(role: str, body_kind: str) -> str:
+    """The label of a participant's role in a body of ``body_kind``."""
+    if role == Role.DELEGATE and body_kind in DELEGATE_LABELS:
+        return str(DELEGATE_LABELS[body_kind])
+    return str(Role(role).label) if role in Role.values else role
+
+
 #: Whether a role votes unless the secretary overrides it.
 VOTING_BY_ROLE = {
     Role.CHAIR: True,
@@ -481,6 +495,9 @@ class Minutes(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     change_reason = models.TextField(_("Lý do sửa đổi"), blank=True)
+    #: Why the chair sent the draft back (shown to the secretary until resubmitted).
+    returned_reason = models.TextField(_("Lý do trả lại"), blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("biên bản")

@@ -225,7 +225,7 @@ def participants(meeting: Meeting) -> list[Participant]:
             "user", "substitute_for__user"
         )
     )
-    rows.sort(key=lambda p: (order.get(p.role, 9), p.user.full_name, p.user.username))
+    rows.sort(key=lambda p: (order.get(p.role, 9), p.user.sort_key, p.user.username))
     return rows
 
 

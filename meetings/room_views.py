@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
+from meetings.models import Role, role_label
 from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
 
@@ -136,7 +137,42 @@ STRINGS = {
     "role_guest": _("Khách mời"),
     "role_manager": _("Điều hành"),
     "error": _("Không thực hiện được"),
+    "your_choice_is": _("Bạn đã chọn: %(option)s"),
+    "waiting_to_send": _("Đang chờ gửi…"),
+    "voted_secret": _("Bạn đã bỏ phiếu."),
+    "close": _("Đóng"),
+    "later": _("Để sau"),
+    "cast_progress": _("Số phiếu đã nhận"),
+    "cast_of": _("Đã biểu quyết: %(n)s/%(m)s"),
+    "confirm_close_vote_early": _("Kết thúc biểu quyết khi mới có %(n)s/%(m)s phiếu?"),
+    "confirm_close_vote": _("Kết thúc biểu quyết với %(n)s/%(m)s phiếu?"),
+    "confirm_close_vote_text": _(
+        "Sau khi kết thúc, không ai bỏ phiếu được nữa và kết quả được công bố ngay."
+    ),
+    "vote_new": _("Biểu quyết mới"),
+    "conclusion_record": _("Ghi kết luận"),
+    "conclusion_saved": _("Đã ghi kết luận."),
+    "passed_word": _("Thông qua"),
+    "not_passed_word": _("Không thông qua"),
+    "speaking_for": _("Thời gian phát biểu:"),
+    "now_presenting": _("Đang trình chiếu: %(title)s"),
+    "floor_granted": _("Mời đại biểu %(name)s phát biểu"),
+    "quorum_short": _("Có mặt %(present)s/%(members)s (cần %(required)s)"),
+    "close_meeting_q": _("Bế mạc cuộc họp?"),
+    "sound_is_on": _("Âm báo và rung: đang bật (bấm để tắt)"),
+    "sound_is_off": _("Âm báo và rung: đang tắt (bấm để bật)"),
+    "open_ballot": _("Mở phiếu của bạn"),
 }
+
+#: What members are counted as in a conclusion ("32/56 đại biểu").
+MEMBER_WORDS = {"ubnd": _("thành viên")}
+
+
+def _strings(body_kind: str) -> dict[str, str]:
+    strings = {k: str(v) for k, v in STRINGS.items()}
+    strings["role_delegate"] = role_label(Role.DELEGATE, body_kind)
+    strings["members_word"] = str(MEMBER_WORDS.get(body_kind, _("đại biểu")))
+    return strings
 
 
 @login_required
@@ -158,7 +194,9 @@ def room_page(request, meeting_id: int):
             "record_url": reverse("room:record", args=[meeting.pk, 0]),
             "lists_url": reverse("room:lists", args=[meeting.pk, 0]),
             "detail_url": reverse("meetings:detail", args=[meeting.pk]),
-            "strings": {k: str(v) for k, v in STRINGS.items()},
+            "conclusion_url": reverse("meetings:conclusion", args=[meeting.pk, 0]),
+            "conclusions_url": reverse("meetings:conclusions", args=[meeting.pk]),
+            "strings": _strings(meeting.body.kind),
         },
     )
 

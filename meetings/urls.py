@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     path(f"{_m}attendance/", views.attendance, name="attendance"),
     path(f"{_m}check-in/", views.check_in, name="check_in_self"),
+    path(f"{_m}attendance/check-in/", views.check_in_many, name="check_in_many"),
     path(
         f"{_m}attendance/<int:participant_id>/check-in/",
         views.check_in,
@@ -63,6 +64,7 @@ urlpatterns = [
     path(f"{_m}minutes/start/", views.minutes_start, name="minutes_start"),
     path(f"{_v}save/", views.minutes_save, name="minutes_save"),
     path(f"{_v}approve/", views.minutes_approve, name="minutes_approve"),
+    path(f"{_v}return/", views.minutes_return, name="minutes_return"),
     path(f"{_v}pdf/", views.minutes_pdf, name="minutes_pdf"),
     path(f"{_v}sign/", views.minutes_sign, name="minutes_sign"),
 ]

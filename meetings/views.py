@@ -513,6 +513,10 @@ def item_upload(request, meeting_id: int, item_id: int):
         messages.success(request, _("Đã tải lên và đính kèm tài liệu."))
     else:
         replayed(request)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        # The page's upload script (progress bar) goes there itself: the
+        # message is shown by that page, not consumed by a followed redirect.
+        return JsonResponse({"location": _url(meeting, "item", item.pk)})
     return redirect(_url(meeting, "item", item.pk))
 
 
@@ -668,6 +672,24 @@ def check_in(request, meeting_id: int, participant_id: int | None = None):
         request, _("Đã điểm danh: %(name)s có mặt.") % {"name": participant.user}
     )
     return _back(request, default)
+
+
+@login_required
+@require_POST
+def check_in_many(request, meeting_id: int):
+    """Check in every participant ticked on the attendance page (one action)."""
+    meeting = queries.access_meeting(request.user, meeting_id)
+    default = _url(meeting, "attendance")
+    try:
+        ids = [int(pk) for pk in request.POST.getlist("participant")]
+        count = actions.check_in_many(request.user, meeting, ids)
+    except ValueError:
+        exc = ActionError(_("Hãy chọn người cần điểm danh."), code="invalid")
+        return _refuse(request, exc, default)
+    except ActionError as exc:
+        return _refuse(request, exc, default)
+    messages.success(request, _("Đã điểm danh %(n)s người.") % {"n": count})
+    return redirect(default)
 
 
 @login_required
@@ -862,6 +884,21 @@ def minutes_sign(request, meeting_id: int, version: int):
     except ActionError as exc:
         return _refuse(request, exc, _url(meeting, "minutes"))
     messages.success(request, _("Đã ký số và khóa biên bản với chữ ký của bạn."))
+    return redirect(_url(meeting, "minutes"))
+
+
+@login_required
+@require_POST
+def minutes_return(request, meeting_id: int, version: int):
+    minutes_row = queries.access_minutes(request.user, meeting_id, version)
+    meeting = minutes_row.meeting
+    try:
+        actions.return_minutes(
+            request.user, minutes_row, reason=request.POST.get("reason", "")
+        )
+    except ActionError as exc:
+        return _refuse(request, exc, _url(meeting, "minutes"))
+    messages.success(request, _("Đã trả lại biên bản cho thư ký để chỉnh sửa."))
     return redirect(_url(meeting, "minutes"))
 
 

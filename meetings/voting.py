@@ -919,7 +919,7 @@ def compute_result(vote: Vote, *, meeting: Meeting | None = None) -> dict[str, A
         result["voters"] = [
             {"user": uid, "name": full_name or username, "option": option}
             for uid, full_name, username, option in VoteCast.objects.filter(vote=vote)
-            .order_by("voter__full_name", "voter__username")
+            .order_by("voter__sort_key", "voter__username")
             .values_list("voter_id", "voter__full_name", "voter__username", "option")
         ]
     return result

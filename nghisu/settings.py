@@ -266,9 +266,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- mail -------------------------------------------------------------------------
+# In development the demo's e-mails (thousands: every invitation of the seeded
+# sessions) go to files under var/mail/, not to the terminal of `make run`.
 EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -77,7 +77,6 @@ def cast(db) -> Cast:
     )
 
 
-
 async def _reap_tasks(limit: float = 10.0) -> None:
     """Cancel what an async test left running in its loop, repeatedly if needed.
 

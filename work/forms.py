@@ -43,7 +43,7 @@ class ConsultationForm(OnceForm):
             Membership.objects.current()
             .filter(body=body, position__in=VOTING_POSITIONS)
             .select_related("user")
-            .order_by("position", "user__full_name")
+            .order_by("position", "user__sort_key")
         )
         self.fields["recipients"].queryset = members
         if not self.is_bound:

@@ -131,7 +131,7 @@ def recipient_rows(consultation: Consultation) -> list[ConsultationRecipient]:
     rows = list(
         ConsultationRecipient.objects.filter(consultation=consultation)
         .select_related("user")
-        .order_by("user__full_name", "user__username")
+        .order_by("user__sort_key", "user__username")
     )
     rows.sort(key=lambda r: POSITION_ORDER.get(r.position, 99))
     return rows

@@ -3,7 +3,8 @@
 - :mod:`.lifecycle`: create, update, delete (drafts), publish, start, close,
   archive;
 - :mod:`.agenda`: items, sub-items, order, documents, change entries;
-- :mod:`.people`: participants, invitations, answers, attendance;
+- :mod:`.people`: participants, invitations, answers;
+- :mod:`.attendance`: check-in (one or many) and absence;
 - :mod:`.records`: conclusions and minutes.
 
 Every function takes the acting user first, checks the permission, writes in
@@ -22,6 +23,7 @@ from meetings.actions.agenda import (
     update_item,
     upload_document,
 )
+from meetings.actions.attendance import check_in, check_in_many, mark_absent
 from meetings.actions.lifecycle import (
     archive_meeting,
     close_meeting,
@@ -32,10 +34,8 @@ from meetings.actions.lifecycle import (
     update_meeting,
 )
 from meetings.actions.people import (
-    check_in,
     invite_members,
     invite_participant,
-    mark_absent,
     remove_participant,
     respond_invitation,
     update_participant,
@@ -43,6 +43,7 @@ from meetings.actions.people import (
 from meetings.actions.records import (
     approve_minutes,
     record_conclusion,
+    return_minutes,
     start_minutes,
     submit_minutes,
     update_minutes,
@@ -51,9 +52,11 @@ from meetings.actions.records import (
 __all__ = [
     "add_item",
     "approve_minutes",
+    "return_minutes",
     "archive_meeting",
     "attach_documents",
     "check_in",
+    "check_in_many",
     "close_meeting",
     "create_meeting",
     "delete_item",

@@ -1,4 +1,4 @@
-"""Participants: invitations, answers, roles, voting rights and attendance."""
+"""Participants: invitations, answers, roles and voting rights (attendance: .attendance)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import record_audit
 from accounts.models import Membership, Position, User
-from meetings import events, queries
+from meetings import events
 from meetings.actions._common import (
     lock_meeting,
     require_manager,
@@ -352,97 +352,6 @@ def _delegate(
         body=_("%(name)s ủy quyền cho bạn dự %(title)s.")
         % {"name": actor, "title": meeting.title},
         url=meeting_url(meeting),
-    )
-
-
-def check_in(actor: User, participant: Participant) -> Participant:
-    """Record ``participant`` present.
-
-    The secretary or chair checks anyone in; a participant checks themself in
-    from their tablet. Once the meeting is published (so the quorum is counted
-    before the start) and until it closes. Checking in twice
-    changes nothing. Event ``attendance.changed`` with the quorum numbers.
-    """
-    with transaction.atomic():
-        meeting = lock_meeting(participant.meeting_id)
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
-        if participant.user_id != actor.pk:
-            viewer = queries.viewer_for(actor, meeting)
-            if not (viewer.manage or viewer.preside):
-                raise ActionError(
-                    _("Chỉ thư ký hoặc chủ tọa mới điểm danh cho người khác."),
-                    code="forbidden",
-                )
-        require_status(
-            meeting,
-            (MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS),
-            _("Chỉ điểm danh được khi cuộc họp đã công bố và chưa kết thúc."),
-        )
-        if participant.attendance == Attendance.PRESENT:
-            return participant
-        participant.attendance = Attendance.PRESENT
-        participant.checked_in_at = timezone.now()
-        participant.checked_in_by = actor
-        participant.absence_reason = ""
-        participant.save(
-            update_fields=[
-                "attendance",
-                "checked_in_at",
-                "checked_in_by",
-                "absence_reason",
-            ]
-        )
-        if participant.user_id != actor.pk:
-            record_audit(actor, "meeting.check_in", meeting, person=participant.user_id)
-        _attendance_changed(meeting, participant)
-    return participant
-
-
-def mark_absent(actor: User, participant: Participant, *, reason: str) -> Participant:
-    """Record ``participant`` absent with a reason (secretary or chair)."""
-    reason = nfc(reason).strip()
-    with transaction.atomic():
-        meeting = lock_meeting(participant.meeting_id)
-        viewer = queries.viewer_for(actor, meeting)
-        if not (viewer.manage or viewer.preside):
-            raise ActionError(
-                _("Chỉ thư ký hoặc chủ tọa mới ghi nhận vắng mặt."), code="forbidden"
-            )
-        require_status(
-            meeting,
-            (MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS, MeetingStatus.CLOSED),
-            _("Không thể ghi nhận vắng mặt ở trạng thái này của cuộc họp."),
-        )
-        if not reason:
-            raise ActionError(_("Hãy cho biết lý do vắng mặt."), code="reason_required")
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
-        participant.attendance = Attendance.ABSENT
-        participant.absence_reason = reason
-        participant.checked_in_at = None
-        participant.save(
-            update_fields=["attendance", "absence_reason", "checked_in_at"]
-        )
-        record_audit(actor, "meeting.mark_absent", meeting, person=participant.user_id)
-        _attendance_changed(meeting, participant)
-    return participant
-
-
-def _attendance_changed(meeting: Meeting, participant: Participant) -> None:
-    q = queries.quorum(meeting)
-    events.publish(
-        meeting.pk,
-        {
-            "type": "attendance.changed",
-            "meeting": meeting.pk,
-            "participant": participant.pk,
-            "attendance": participant.attendance,
-            "quorum": {
-                "members": q.members,
-                "required": q.required,
-                "present": q.present,
-                "reached": q.reached,
-            },
-        },
     )
 
 

@@ -219,7 +219,10 @@ def submit_minutes(actor: User, minutes: Minutes) -> Minutes:
             return minutes
         minutes.status = MinutesStatus.SUBMITTED
         minutes.submitted_at = timezone.now()
-        minutes.save(update_fields=["status", "submitted_at", "updated_at"])
+        minutes.returned_reason = ""
+        minutes.save(
+            update_fields=["status", "submitted_at", "returned_reason", "updated_at"]
+        )
         chairs = [
             p.user
             for p in Participant.objects.filter(
@@ -233,6 +236,50 @@ def submit_minutes(actor: User, minutes: Minutes) -> Minutes:
             url=meeting_url(meeting) + "minutes/",
         )
         record_audit(actor, "minutes.submit", meeting, version=minutes.version)
+    return minutes
+
+
+def return_minutes(actor: User, minutes: Minutes, *, reason: str) -> Minutes:
+    """Send submitted minutes back to the secretary for revision (the presiding
+    chair), with the reason they see on the minutes page and in a notification."""
+    from work.actions import notify
+
+    reason = nfc(reason).strip()
+    with transaction.atomic():
+        meeting, minutes = _lock_minutes(minutes)
+        if not queries.viewer_for(actor, meeting).preside:
+            raise ActionError(
+                _("Chỉ chủ tọa cuộc họp mới trả lại biên bản."), code="forbidden"
+            )
+        if minutes.status != MinutesStatus.SUBMITTED:
+            raise ActionError(
+                _("Chỉ trả lại biên bản đang chờ phê duyệt."), code="not_submitted"
+            )
+        if not reason:
+            raise ActionError(
+                _("Hãy cho biết cần chỉnh sửa gì."), code="reason_required"
+            )
+        if len(reason) > MAX_TEXT:
+            raise ActionError(_("Lý do quá dài."), code="invalid")
+        minutes.status = MinutesStatus.DRAFT
+        minutes.returned_reason = reason
+        minutes.returned_at = timezone.now()
+        minutes.save(
+            update_fields=["status", "returned_reason", "returned_at", "updated_at"]
+        )
+        notify(
+            [
+                p.user
+                for p in Participant.objects.filter(
+                    meeting=meeting, role=Role.SECRETARY
+                ).select_related("user")
+            ],
+            kind="minutes.returned",
+            title=_("Biên bản được trả lại để chỉnh sửa: %(title)s")
+            % {"title": meeting.title},
+            url=meeting_url(meeting) + "minutes/",
+        )
+        record_audit(actor, "minutes.return", meeting, version=minutes.version)
     return minutes
 
 

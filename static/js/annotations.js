@@ -627,11 +627,11 @@ export class AnnotationLayer {
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         });
       } catch {
-        this.setStatus(this.L.offline.replace("%(n)s", String(this.pending)));
+        this.setStatus(this.offlineText());
         return; // offline: try again on "online" or on the timer
       }
       if (response.status >= 500 || response.status === 429) {
-        this.setStatus(this.L.offline.replace("%(n)s", String(this.pending)));
+        this.setStatus(this.offlineText());
         return;
       }
       if (!response.ok) {
@@ -656,6 +656,13 @@ export class AnnotationLayer {
       this.savedOnce = true;
     }
     this.setStatus(problem || this.L.saved);
+  }
+
+  // In the room the socket's status is the one connection state on screen:
+  // the layer says only how many changes wait.
+  offlineText() {
+    const label = this.config.roomEvents && this.L.waiting ? this.L.waiting : this.L.offline;
+    return label.replace("%(n)s", String(this.pending));
   }
 
   setStatus(text) {
@@ -907,7 +914,7 @@ export class AnnotationLayer {
     this.dialog.replaceChildren(el("form", { method: "dialog", class: "ann-dialog-form" },
       el("p", { class: "muted small", text: a.author || "" }),
       el("p", { class: "ann-note-text", text: a.text }),
-      el("div", { class: "form-actions" }, el("button", { class: "btn", value: "cancel", text: L.cancel }))));
+      el("div", { class: "form-actions" }, el("button", { class: "btn btn-primary", value: "cancel", text: L.close || L.cancel }))));
     this.dialog.onclose = null;
     this.dialog.showModal();
   }

@@ -40,7 +40,42 @@ export class RoomPageView extends EventTarget {
     this.link = el("a", { class: "btn room-open-viewer", "data-open-viewer": "", text: this.labels.openViewer || "" });
     this.root = el("div", { class: "room-page" }, this.stage, el("p", { class: "room-page-links" }, this.link));
     // Until the config gives the page sizes, the image gives the page's shape.
-    this.image.addEventListener("load", () => { if (this.layer) this.layer.render(); });
+    this.image.addEventListener("load", () => { this.fit(); if (this.layer) this.layer.render(); });
+    this.bindSwipe();
+  }
+
+  // Size the sheet so that the whole page shows in the stage (no scrolling).
+  fit() {
+    const w = this.stage.clientWidth;
+    const h = this.stage.clientHeight;
+    if (!w || !h) return;
+    const width = Math.floor(Math.min(w, h / this.ratio(this.page)));
+    if (this.sheet.style.width !== `${width}px`) {
+      this.sheet.style.width = `${width}px`;
+      if (this.layer) this.layer.render();
+    }
+  }
+
+  // A horizontal swipe on the page turns it ("swipe" event, -1 or 1), unless
+  // an annotation tool is drawing or the page is pinch-zoomed.
+  bindSwipe() {
+    let start = null;
+    this.stage.addEventListener("pointerdown", (e) => {
+      const drawing = this.layer && this.layer.tool && this.layer.tool !== "view";
+      const zoomed = window.visualViewport && window.visualViewport.scale > 1.05;
+      start = e.isPrimary && e.pointerType !== "mouse" && !drawing && !zoomed ? { x: e.clientX, y: e.clientY, t: Date.now() } : null;
+    });
+    this.stage.addEventListener("pointercancel", () => { start = null; });
+    this.stage.addEventListener("pointerup", (e) => {
+      if (!start) return;
+      const dx = e.clientX - start.x;
+      const dy = e.clientY - start.y;
+      const quick = Date.now() - start.t < 800;
+      start = null;
+      if (quick && Math.abs(dx) > 60 && Math.abs(dy) < Math.abs(dx) * 0.6) {
+        this.dispatchEvent(new CustomEvent("swipe", { detail: dx < 0 ? 1 : -1 }));
+      }
+    });
   }
 
   ratio(page) {
@@ -73,6 +108,7 @@ export class RoomPageView extends EventTarget {
       this.attach(shown.document, shown.version);
     } else if (shown.page !== this.page) {
       this.page = shown.page;
+      this.fit();
       this.loadWords();
       this.dispatchEvent(new CustomEvent("pagechange", { detail: { page: this.page, pageCount: shown.pages } }));
     }

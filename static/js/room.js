@@ -1,8 +1,18 @@
 // The live meeting room page: applies room.state and events to the screen.
-// The socket (reconnects, seq, re-sent commands) lives in room-socket.js.
+// The socket (reconnects, seq, re-sent commands) lives in room-socket.js, the
+// votes and the ballot sheet in room-votes.js, dialogs and alerts in
+// room-alerts.js, the panes, keys and page fitting in room-layout.js.
+//
+// The socket's status is the one source of the connection state: the header
+// shows it, and the annotation layer reads it from `root.dataset.conn`.
 
+import { alert, closeDialog, confirmDialog, setSound, showModal, soundOn } from "./room-alerts.js";
+import { setupConclusion } from "./room-conclusion.js";
+import { setupLayout } from "./room-layout.js";
 import { RoomSocket } from "./room-socket.js";
+import { el, fmt, csrfToken } from "./room-util.js";
 import { RoomPageView } from "./room-viewer.js";
+import { createVotes } from "./room-votes.js";
 
 const root = document.getElementById("room");
 const T = JSON.parse(document.getElementById("room-strings").textContent);
@@ -13,39 +23,11 @@ let state = null;
 let clockOffset = 0; // server time - local time, from room.state.now
 let following = true; // the viewer follows the presenter
 let ownPage = null; // {document, page} while browsing alone
-let lastReceipt = {}; // vote id -> receipt code (also kept in localStorage)
+let shownDocument = undefined; // the presented document last seen (toast on change)
+let mySpeech = null; // my request while I have the floor
 const RESYNC = new Set(["participants.changed", "meeting.updated", "agenda.changed"]);
 const pageView = new RoomPageView(root.dataset.annotationsUrl); // page + annotation layer
 window.nghisuRoomPage = pageView;
-
-function fmt(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function csrfToken() {
-  const body = document.body.getAttribute("hx-headers");
-  try {
-    return JSON.parse(body)["X-CSRFToken"];
-  } catch (err) {
-    return "";
-  }
-}
 
 async function castOverHttp(vote, option, id) {
   const url = root.dataset.castUrl.replace(/\/0\/cast\/$/, `/${vote}/cast/`);
@@ -60,6 +42,15 @@ async function castOverHttp(vote, option, id) {
 
 const socket = new RoomSocket(root.dataset.socket, { fallbackCast: castOverHttp });
 window.nghisuRoom = socket; // lets a tester (or the browser tests) drop the link
+
+const votes = createVotes({
+  root, T, socket,
+  getState: () => state,
+  send: (type, fields) => send(type, fields),
+  quiet: (p) => quiet(p),
+  showError: (e) => showError(e),
+  openConclusion: (itemId) => openConclusion(itemId),
+});
 
 // ---------------------------------------------------------------------------
 // state
@@ -120,12 +111,21 @@ const apply = {
   "vote.closed"(e) {
     apply["vote.opened"](e);
   },
+  "conclusion.recorded"(e) {
+    const it = item(e.item);
+    if (it) it.conclusion = e.text !== undefined ? e.text : it.conclusion;
+  },
 };
 
 function onState(fresh) {
   if (state) pageView.onRoomEvent({ type: "room.state" }); // reconnected: reload notes
+  const first = !state;
   state = fresh;
   clockOffset = Date.parse(fresh.now) - Date.now();
+  if (first) {
+    shownDocument = fresh.presentation ? fresh.presentation.document : null;
+    mySpeech = fresh.speakers.find((s) => s.user === me && s.status === "speaking") || null;
+  }
   render();
 }
 
@@ -149,21 +149,20 @@ function onSignal(signal) {
       v.cast = signal.cast;
       v.at = signal.at;
       if (signal.counts) v.counts = signal.counts;
-      renderVotes();
+      votes.render();
     }
   } else if (signal.type === "presence") {
     state.presence = signal.present;
     renderPeople();
   } else if (signal.type === "vote.voted") {
-    if (!(String(signal.vote) in state.my_votes)) state.my_votes[String(signal.vote)] = null;
-    renderVotes();
+    votes.onVoted(signal.vote);
   }
 }
 
 socket.addEventListener("state", (e) => onState(e.detail));
 socket.addEventListener("event", (e) => onEvent(e.detail));
 socket.addEventListener("signal", (e) => onSignal(e.detail));
-socket.addEventListener("status", (e) => renderConnection(e.detail));
+socket.addEventListener("status", (e) => { renderConnection(e.detail); if (state) votes.render(); });
 socket.addEventListener("pending", () => renderConnection(socket.status));
 socket.addEventListener("problem", (e) => showError(e.detail));
 
@@ -216,11 +215,14 @@ function render() {
   const status = $("[data-meeting-status]");
   status.textContent = T[`status_${state.meeting.status}`] || state.meeting.status;
   status.dataset.status = state.meeting.status;
+  const current = item(state.current_item);
+  $("[data-current-title]").textContent = current ? `${current.number}. ${current.title}` : state.meeting.title;
   renderAgenda();
   renderViewer();
-  renderVotes();
+  votes.render();
   renderFloor();
   renderPeople();
+  noticePresentation();
 }
 
 function checkinOpen() {
@@ -251,7 +253,17 @@ function renderAgenda() {
     list.append(row);
   }
   $("[data-agenda-nav]").hidden = !(state.me.can_control && running());
+  const box = $("[data-conclusion-box]");
+  box.replaceChildren();
+  if (state.me.can_control && running() && state.current_item !== null) {
+    box.append(el("button", { class: "btn", type: "button", text: T.conclusion_record, "data-conclude-item": state.current_item, onclick: () => openConclusion(state.current_item) }));
+  }
   renderTimer();
+}
+
+function elapsed(since) {
+  const seconds = Math.max(0, Math.floor((Date.now() + clockOffset - Date.parse(since)) / 1000));
+  return { seconds, text: `${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}` };
 }
 
 function renderTimer() {
@@ -259,56 +271,84 @@ function renderTimer() {
   const current = state && item(state.current_item);
   if (!current || !current.started_at || !running()) {
     box.hidden = true;
-    return;
+  } else {
+    box.hidden = false;
+    const { seconds, text } = elapsed(current.started_at);
+    const planned = current.duration_minutes;
+    const over = planned && seconds > planned * 60;
+    box.textContent = `${T.elapsed}: ${text}` + (planned ? ` (${fmt(T.planned, { n: planned })})` : "") + (over ? ` — ${T.overtime}` : "");
+    box.classList.toggle("over", Boolean(over));
   }
-  box.hidden = false;
-  const seconds = Math.max(0, Math.floor((Date.now() + clockOffset - Date.parse(current.started_at)) / 1000));
-  const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
-  const ss = String(seconds % 60).padStart(2, "0");
-  const planned = current.duration_minutes;
-  const over = planned && seconds > planned * 60;
-  box.textContent = `${T.elapsed}: ${mm}:${ss}` + (planned ? ` (${fmt(T.planned, { n: planned })})` : "") + (over ? ` — ${T.overtime}` : "");
-  box.classList.toggle("over", Boolean(over));
+  if (!state) return;
+  for (const node of root.querySelectorAll("[data-speech-timer]")) {
+    node.textContent = elapsed(node.dataset.speechTimer).text;
+  }
+  if (mySpeech && mySpeech.started_at) $("[data-floor-timer]").textContent = `${T.speaking_for} ${elapsed(mySpeech.started_at).text}`;
+}
+
+function browse(page) {
+  const base = !following && ownPage ? ownPage : state.presentation;
+  if (!base) return;
+  const target = Math.min(base.pages, Math.max(1, page));
+  if (target === base.page) return;
+  if (state.me.can_present && following) {
+    quiet(send("present.page", { document: base.document, page: target }));
+  } else {
+    following = false;
+    ownPage = { ...base, page: target, region: null, src: base.src ? base.src.replace(/\/pages\/\d+\/$/, `/pages/${target}/`) : null };
+    renderViewer();
+  }
+}
+
+function step(d) {
+  const base = !following && ownPage ? ownPage : state && state.presentation;
+  if (base) browse(base.page + d);
+}
+
+function follow() {
+  following = true;
+  ownPage = null;
+  renderViewer();
 }
 
 function renderViewer() {
   const box = $("[data-viewer]");
   const p = state.presentation;
   const shown = !following && ownPage ? ownPage : p;
+  root.dataset.presenting = shown ? "1" : "0";
   if (!shown) {
     box.replaceChildren(el("p", { class: "empty", text: T.no_presentation }));
   } else {
     const bar = el("div", { class: "viewer-bar" });
+    bar.append(el("button", { class: "btn btn-icon", type: "button", text: "‹", "aria-label": T.page_prev, title: T.page_prev, "data-page-prev": true, disabled: shown.page <= 1, onclick: () => step(-1) }));
     bar.append(el("span", { class: "viewer-title", text: `${shown.title} — ${fmt(T.page_of, { page: shown.page, pages: shown.pages })}` }));
     if (following) bar.append(el("span", { class: "badge follow", text: T.follow }));
-    else bar.append(el("button", { class: "btn btn-primary", type: "button", text: T.back_to_presenter, "data-back": true, onclick: () => { following = true; ownPage = null; renderViewer(); } }));
+    else bar.append(el("button", { class: "btn btn-primary", type: "button", text: T.back_to_presenter, "data-back": true, onclick: follow }));
+    bar.append(el("button", { class: "btn btn-icon", type: "button", text: "›", "aria-label": T.page_next, title: T.page_next, "data-page-next": true, disabled: shown.page >= shown.pages, onclick: () => step(1) }));
     const alt = fmt(T.page_of, { page: shown.page, pages: shown.pages });
     const pageNode = pageView.show(shown, { region: following ? shown.region : null, alt });
-    const nav = el("div", { class: "viewer-nav" });
-    const step = (d) => {
-      const base = shown;
-      const page = Math.min(base.pages, Math.max(1, base.page + d));
-      if (state.me.can_present && following) {
-        quiet(send("present.page", { document: base.document, page }));
-      } else {
-        following = false;
-        ownPage = { ...base, page, region: null, src: base.src ? base.src.replace(/\/pages\/\d+\/$/, `/pages/${page}/`) : null };
-        renderViewer();
-      }
-    };
-    nav.append(
-      el("button", { class: "btn", type: "button", text: T.page_prev, disabled: shown.page <= 1, onclick: () => step(-1) }),
-      el("button", { class: "btn", type: "button", text: T.page_next, disabled: shown.page >= shown.pages, onclick: () => step(1) }),
-    );
+    if (!pageView.link.hidden) bar.insertBefore(pageView.link, bar.lastElementChild); // one row
     // The page stays in place across renders (a stroke being drawn survives).
-    if (pageNode.parentNode === box) {
-      box.firstElementChild.replaceWith(bar);
-      box.lastElementChild.replaceWith(nav);
-    } else {
-      box.replaceChildren(bar, pageNode, nav);
-    }
+    if (pageNode.parentNode === box) box.firstElementChild.replaceWith(bar);
+    else box.replaceChildren(bar, pageNode);
+    pageView.fit();
   }
   renderPresentControls();
+}
+
+function noticePresentation() {
+  const doc = state.presentation ? state.presentation.document : null;
+  if (doc === shownDocument) return;
+  shownDocument = doc;
+  if (doc === null || state.me.can_present) return;
+  // A new document on the presenter's screen: say so over whatever is open.
+  alert();
+  const toast = $("[data-toast]");
+  $("[data-toast-text]").textContent = fmt(T.now_presenting, { title: state.presentation.title });
+  $("[data-toast-follow]").hidden = false;
+  toast.hidden = false;
+  clearTimeout(noticePresentation.timer);
+  noticePresentation.timer = setTimeout(() => { toast.hidden = true; }, 6000);
 }
 
 function renderPresentControls() {
@@ -319,18 +359,17 @@ function renderPresentControls() {
   if (!canPresent) return;
   const current = item(state.current_item);
   const docs = current ? current.documents.filter((d) => d.ready) : [];
+  const row = el("div", { class: "row-controls" });
   if (!docs.length) {
-    box.append(el("p", { class: "muted", text: T.no_documents }));
+    row.append(el("p", { class: "muted", text: T.no_documents }));
   } else {
     const select = el("select", { "aria-label": T.choose_document, "data-present-doc": true });
     for (const d of docs) select.append(el("option", { value: d.id, text: d.title }));
     if (state.presentation) select.value = String(state.presentation.document);
-    box.append(
-      el("div", { class: "row-controls" },
-        select,
-        el("button", { class: "btn btn-primary", type: "button", text: T.present, "data-present": true, onclick: () => quiet(send("present.page", { document: Number(select.value), page: 1 })) }),
-        state.presentation ? el("button", { class: "btn", type: "button", text: T.present_stop, onclick: () => quiet(send("present.stop")) }) : null,
-      ),
+    row.append(
+      select,
+      el("button", { class: "btn btn-primary", type: "button", text: T.present, "data-present": true, onclick: () => quiet(send("present.page", { document: Number(select.value), page: 1 })) }),
+      state.presentation ? el("button", { class: "btn", type: "button", text: T.present_stop, onclick: () => quiet(send("present.stop")) }) : null,
     );
   }
   if (state.me.can_control) {
@@ -339,173 +378,9 @@ function renderPresentControls() {
     for (const p of state.participants) who.append(el("option", { value: p.user, text: p.name }));
     who.value = state.presenter ? String(state.presenter) : "";
     who.addEventListener("change", () => quiet(send("present.assign", { user: who.value ? Number(who.value) : null })));
-    box.append(el("label", { class: "row-controls" }, el("span", { text: T.presenter_assign }), who));
+    row.append(who);
   }
-}
-
-function optionLabel(v, key) {
-  const o = v.options.find((x) => x.key === key);
-  return o ? o.label : key;
-}
-
-function renderVoteCard(v) {
-  const card = el("article", { class: `vote vote-${v.status}`, "data-vote": v.id });
-  card.append(el("h3", { text: v.question }), el("p", { class: "muted" }, `${v.kind === "secret" ? T.kind_secret : T.kind_open} · ${T[v.status]}`));
-  const mine = state.my_votes[String(v.id)];
-  const voted = String(v.id) in state.my_votes;
-  if (v.status === "open") {
-    card.append(el("p", { class: "progress", "data-progress": true, text: fmt(T.cast_count, { n: v.cast || 0 }) }));
-    if (v.counts) {
-      card.append(el("ul", { class: "counts" }, v.options.map((o) => el("li", {}, el("span", { text: o.label }), el("strong", { text: v.counts[o.key] || 0 })))));
-    }
-    const canVote = state.me.voting_right && state.me.attendance === "present";
-    if (!state.me.voting_right) card.append(el("p", { class: "muted", text: T.no_right }));
-    else if (state.me.attendance !== "present") card.append(el("p", { class: "warn", text: T.not_checked_in }));
-    if (canVote && (!voted || v.allow_change)) {
-      const buttons = el("div", { class: "vote-buttons" });
-      for (const o of v.options) {
-        buttons.append(el("button", {
-          class: `btn vote-btn opt-${o.key} ${mine === o.key ? "chosen" : ""}`,
-          type: "button",
-          text: o.label,
-          "data-option": o.key,
-          onclick: (ev) => castVote(v, o.key, ev.currentTarget),
-        }));
-      }
-      card.append(buttons);
-    }
-    if (voted) card.append(receiptLine(v, mine));
-    if (state.me.can_preside) {
-      card.append(el("button", { class: "btn btn-primary", type: "button", text: T.vote_close, "data-vote-close": v.id, onclick: () => quiet(send("vote.close", { vote: v.id })) }));
-    }
-  } else if (v.status === "closed" && v.result) {
-    card.append(renderResult(v));
-    if (voted) card.append(receiptLine(v, mine));
-  } else if (v.status === "draft" && state.me.can_preside && running()) {
-    card.append(el("button", { class: "btn btn-primary", type: "button", text: T.vote_open, "data-vote-open": v.id, onclick: () => quiet(send("vote.open", { vote: v.id })) }));
-  }
-  return card;
-}
-
-function receiptLine(v, mine) {
-  const code = lastReceipt[v.id] || localStorage.getItem(`nghisu.receipt.${v.id}`);
-  const parts = [T.voted];
-  if (mine) parts.push(` — ${T.your_choice}: ${optionLabel(v, mine)}`);
-  const p = el("p", { class: "voted", "data-voted": v.id }, parts.join(""));
-  if (code) p.append(el("br"), el("span", {}, `${T.receipt}: `), el("code", { "data-receipt": true, text: code }));
-  return p;
-}
-
-function renderResult(v) {
-  const r = v.result;
-  const box = el("div", { class: "result", "data-result": v.id });
-  box.append(el("p", { class: `verdict ${r.passed ? "yes" : "no"}`, text: r.passed ? T.passed : T.not_passed }));
-  if (r.tie && (r.tie_break || "").startsWith("chair_")) box.append(el("p", { class: "muted", text: T.tie_chair }));
-  const table = el("table", { class: "table" });
-  const rows = [
-    [T.entitled, r.entitled],
-    [T.issued, r.issued],
-    [T.returned, r.returned],
-    [T.required, r.required],
-    ...v.options.map((o) => [o.label, r.counts[o.key] || 0]),
-  ];
-  for (const [k, n] of rows) table.append(el("tr", {}, el("th", { text: k }), el("td", { text: n })));
-  box.append(table);
-  // The names (open vote) or receipt codes (secret vote) are not in the room's
-  // events: fetched once when the panel is opened (cached with an ETag).
-  const listBody = el("div", { "data-lists": v.id });
-  const details = el("details", {}, el("summary", { text: v.kind === "secret" ? `${T.receipts} (${r.returned})` : T.voters }), listBody);
-  details.addEventListener("toggle", () => {
-    if (details.open) openLists.add(v.id);
-    else openLists.delete(v.id);
-    if (details.open) showLists(v, listBody);
-  });
-  if (openLists.has(v.id)) details.open = true; // stays open across re-renders
-  box.append(details);
-  box.append(el("a", { class: "btn", href: root.dataset.recordUrl.replace(/\/0\/record\.pdf$/, `/${v.id}/record.pdf`), text: T.record_pdf }));
-  return box;
-}
-
-const listCache = {}; // vote id -> promise of its lists (frozen at closing)
-const openLists = new Set(); // vote ids whose list panel the viewer opened
-
-function fetchLists(id) {
-  if (!listCache[id]) {
-    const url = root.dataset.listsUrl.replace(/\/0\/lists\/$/, `/${id}/lists/`);
-    listCache[id] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((response) => {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    });
-    listCache[id].catch(() => { delete listCache[id]; });
-  }
-  return listCache[id];
-}
-
-function showLists(v, body) {
-  if (body.dataset.loaded) return;
-  body.replaceChildren(el("p", { class: "muted", text: T.loading }));
-  fetchLists(v.id).then((lists) => {
-    body.dataset.loaded = "1";
-    body.replaceChildren(lists.voters
-      ? el("ul", { class: "names" }, lists.voters.map((x) => el("li", {}, `${x.name}: ${optionLabel(v, x.option)}`)))
-      : el("p", { class: "receipts" }, lists.receipts.map((c) => el("code", { text: c }))));
-  }, () => {
-    body.replaceChildren(el("p", { class: "warn", text: T.lists_failed }));
-  });
-}
-
-function castVote(v, option, button) {
-  const buttons = button.parentElement.querySelectorAll("button");
-  buttons.forEach((b) => { b.disabled = true; });
-  socket.command("vote.cast", { vote: v.id, option }).then((result) => {
-    state.my_votes[String(v.id)] = v.kind === "secret" ? null : result.option || option;
-    if (result.receipt) {
-      lastReceipt[v.id] = result.receipt;
-      try { localStorage.setItem(`nghisu.receipt.${v.id}`, result.receipt); } catch (err) { /* private mode */ }
-    }
-    renderVotes();
-  }, (error) => {
-    buttons.forEach((b) => { b.disabled = false; });
-    if (error && error.code === "already_voted") state.my_votes[String(v.id)] = state.my_votes[String(v.id)] ?? null;
-    showError(error);
-    renderVotes();
-  });
-}
-
-function renderVotes() {
-  if (!state) return;
-  root.dataset.hasOpenVote = state.votes.some((v) => v.status === "open") ? "1" : "0";
-  const box = $("[data-votes]");
-  box.replaceChildren();
-  const shown = state.votes.filter((v) => v.status !== "draft" || state.me.can_control);
-  if (!shown.length) box.append(el("p", { class: "empty", text: T.no_votes }));
-  const order = { open: 0, draft: 1, closed: 2 };
-  // The open vote, then prepared ones in the order prepared, then results, newest first.
-  shown.sort((a, b) => order[a.status] - order[b.status] || (a.status === "closed" ? b.id - a.id : a.id - b.id));
-  for (const v of shown) box.append(renderVoteCard(v));
-  renderVoteControls();
-}
-
-function renderVoteControls() {
-  const box = $("[data-vote-controls]");
-  const show = state.me.can_control && running() && state.current_item !== null;
-  box.hidden = !show;
-  if (!show || box.dataset.built) return;
-  box.dataset.built = "1";
-  const question = el("input", { type: "text", maxlength: 500, "aria-label": T.question, placeholder: T.question, "data-vote-question": true });
-  const kind = el("select", { "aria-label": T.kind_open, "data-vote-kind": true }, el("option", { value: "open", text: T.kind_open }), el("option", { value: "secret", text: T.kind_secret }));
-  const twoThirds = el("input", { type: "checkbox" });
-  const fields = () => ({ question: question.value, kind: kind.value, threshold: twoThirds.checked ? "two_thirds" : "majority" });
-  const done = () => { question.value = ""; };
-  box.append(
-    el("h3", { text: T.vote_prepare }),
-    question,
-    el("div", { class: "row-controls" }, kind, el("label", { class: "check" }, twoThirds, el("span", { text: T.two_thirds }))),
-    el("div", { class: "row-controls" },
-      el("button", { class: "btn", type: "button", text: T.vote_prepare, onclick: () => send("vote.prepare", fields()).then(done, () => {}) }),
-      state.me.can_preside ? el("button", { class: "btn btn-primary", type: "button", text: T.vote_open, "data-vote-create-open": true, onclick: () => send("vote.open", fields()).then(done, () => {}) }) : null,
-    ),
-  );
+  box.append(row);
 }
 
 function renderFloor() {
@@ -519,18 +394,38 @@ function renderFloor() {
       ? el("button", { class: "btn", type: "button", text: T.withdraw, disabled: mine.status === "speaking", onclick: () => quiet(send("speaker.withdraw")) })
       : el("button", { class: "btn btn-primary btn-big", type: "button", text: T.request_floor, "data-request-floor": true, onclick: () => quiet(send("speaker.request")) }));
   }
+  noticeFloor(state.speakers.find((s) => s.user === me && s.status === "speaking") || null);
   if (!queue.length) {
     box.append(el("p", { class: "empty", text: T.no_speakers }));
     return;
   }
   const list = el("ol", { class: "list speakers" });
   for (const s of queue) {
-    const row = el("li", { class: `row speaker ${s.status}` }, el("span", { class: "grow", text: s.name }), el("span", { class: "badge", text: T[s.status] }));
-    if (state.me.can_control && s.status === "waiting") row.append(el("button", { class: "btn", type: "button", text: T.grant, onclick: () => quiet(send("speaker.grant", { request: s.id })) }));
+    const row = el("li", { class: `row speaker ${s.status}`, "data-speaker": s.user }, el("span", { class: "grow", text: s.name }), el("span", { class: "badge", text: T[s.status] }));
+    if (s.status === "speaking" && s.started_at) row.append(el("span", { class: "speech-timer", "data-speech-timer": s.started_at, text: elapsed(s.started_at).text }));
+    if (state.me.can_control && s.status === "waiting") row.append(el("button", { class: "btn", type: "button", text: T.grant, "data-grant": s.id, onclick: () => quiet(send("speaker.grant", { request: s.id })) }));
     if (s.status === "speaking" && (state.me.can_control || s.user === me)) row.append(el("button", { class: "btn", type: "button", text: T.end_speech, onclick: () => quiet(send("speaker.end")) }));
     list.append(row);
   }
   box.append(list);
+}
+
+// The floor given to me: a sheet with the running timer, only on my devices.
+function noticeFloor(speech) {
+  const dialog = $("[data-floor-alert]");
+  const chip = $('[data-chip="floor"]');
+  const before = mySpeech;
+  mySpeech = speech;
+  chip.hidden = !speech;
+  if (!speech) {
+    closeDialog(dialog);
+    return;
+  }
+  if (before && before.id === speech.id) return;
+  $("[data-floor-title]").textContent = fmt(T.floor_granted, { name: speech.name });
+  alert();
+  showModal(dialog);
+  renderTimer();
 }
 
 function renderPeople() {
@@ -538,11 +433,15 @@ function renderPeople() {
   const card = $("[data-people-card]");
   const q = state.quorum;
   $("[data-quorum]").textContent = fmt(T.quorum, q);
+  const chip = $("[data-quorum-chip]");
+  chip.hidden = false;
+  chip.textContent = fmt(T.quorum_short, q);
+  chip.classList.toggle("short", q.present < q.required);
   const controls = $("[data-meeting-controls]");
   controls.replaceChildren();
   if (state.me.can_control) {
     if (state.meeting.status === "published") controls.append(el("button", { class: "btn btn-primary", type: "button", text: T.start, "data-start": true, onclick: () => quiet(send("meeting.start")) }));
-    if (running()) controls.append(el("button", { class: "btn", type: "button", text: T.close_meeting, onclick: () => { if (confirm(T.confirm_close)) quiet(send("meeting.close")); } }));
+    if (running()) controls.append(el("button", { class: "btn", type: "button", text: T.close_meeting, "data-close-meeting": true, onclick: askCloseMeeting }));
   }
   if (checkinOpen() && state.me.attendance && state.me.attendance !== "present") {
     controls.append(el("button", { class: "btn btn-primary", type: "button", text: T.checkin, "data-checkin": true, onclick: () => quiet(send("attendance.checkin")) }));
@@ -564,8 +463,70 @@ function renderPeople() {
   }
 }
 
+async function askCloseMeeting() {
+  const ok = await confirmDialog(root, { title: T.close_meeting_q, text: T.confirm_close, yes: T.close_meeting });
+  if (ok) quiet(send("meeting.close"));
+}
+
+// ---------------------------------------------------------------------------
+// the conclusion, recorded through the meeting's conclusion view
+// ---------------------------------------------------------------------------
+const openConclusion = setupConclusion({
+  root, T,
+  item: (id) => state && item(id),
+  prefill: (id) => votes.conclusionText(id),
+  saved: () => {
+    $("[data-toast-text]").textContent = T.conclusion_saved;
+    $("[data-toast-follow]").hidden = true;
+    $("[data-toast]").hidden = false;
+  },
+});
+
+$("[data-floor-close]").addEventListener("click", () => closeDialog($("[data-floor-alert]")));
+$("[data-floor-end]").addEventListener("click", () => { closeDialog($("[data-floor-alert]")); quiet(send("speaker.end")); });
+$('[data-chip="floor"]').addEventListener("click", () => showModal($("[data-floor-alert]")));
+$("[data-toast-close]").addEventListener("click", () => { $("[data-toast]").hidden = true; });
+$("[data-toast-follow]").addEventListener("click", () => { $("[data-toast]").hidden = true; layout.closePanel(); follow(); });
 root.querySelector('[data-cmd="prev"]').addEventListener("click", () => quiet(send("agenda.goto", { direction: "previous" })));
 root.querySelector('[data-cmd="next"]').addEventListener("click", () => quiet(send("agenda.goto", { direction: "next" })));
+
+function renderSound() {
+  const on = soundOn();
+  $("[data-sound]").setAttribute("aria-pressed", String(on));
+  $("[data-sound]").title = on ? T.sound_is_on : T.sound_is_off;
+}
+$("[data-sound]").addEventListener("click", () => { setSound(!soundOn()); renderSound(); });
+renderSound();
+
+// Keys (documented in the "?" dialog): pages for everyone, the chair's steps for the chair.
+const layout = setupLayout(root, {
+  pageView,
+  keys: {
+    ArrowLeft: () => step(-1),
+    ArrowRight: () => step(1),
+    PageUp: () => step(-1),
+    PageDown: () => step(1),
+    f: follow,
+    n: () => state && state.me.can_control && quiet(send("agenda.goto", { direction: "next" })),
+    p: () => state && state.me.can_control && quiet(send("agenda.goto", { direction: "previous" })),
+    g: () => {
+      const next = state && state.me.can_control && state.speakers.find((s) => s.status === "waiting" && s.item === state.current_item);
+      if (next) quiet(send("speaker.grant", { request: next.id }));
+    },
+    e: () => state && state.me.can_control && state.speakers.some((s) => s.status === "speaking") && quiet(send("speaker.end")),
+    k: () => state && votes.closeOpen(),
+    c: () => state && state.me.can_control && state.current_item !== null && openConclusion(state.current_item),
+    v: () => {
+      const box = $("[data-vote-new]");
+      if (!box) return;
+      layout.openPane("votes");
+      box.open = true;
+      box.querySelector("input").focus();
+    },
+  },
+  onSwipe: (d) => step(d),
+});
+
 setInterval(renderTimer, 1000);
 renderConnection("connecting");
 socket.start();

@@ -25,7 +25,6 @@ CORPUS = Path(
 FILES = sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
 
 
-
 def test_the_corpus_is_there() -> None:
     """Without the corpus the file tests below do not run: skip locally, fail in CI."""
     if not FILES:
@@ -34,6 +33,7 @@ def test_the_corpus_is_there() -> None:
             required=os.environ.get("CI", "").lower() == "true",
         )
     assert len(FILES) >= 50
+
 
 #: Files that must be refused, with the accepted codes.
 MUST_REFUSE = {

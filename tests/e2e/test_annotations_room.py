@@ -154,14 +154,14 @@ def test_delegate_annotates_three_pages_offline_shares_and_exports(
     assert one.locator(".room-page .ann-overlay g.ann-highlight").count() == 1
 
     # Page 2: the network drops while the delegate writes; nothing is lost.
-    chair.click('.viewer-nav button:has-text("Trang sau")')
+    chair.click("[data-page-next]")
     follow(one, 2)
     one_context.set_offline(True)
     one.evaluate("window.nghisuRoom.drop()")  # the room's socket goes down too
     tool(one, "Bút")
     draw(one, (0.2, 0.5), (0.8, 0.52))
     write(one, "Ghi chú", (0.85, 0.3), "Hỏi thêm về tiến độ")
-    one.wait_for_selector(".room-page .ann-status:has-text('Mất kết nối')")
+    one.wait_for_selector(".room-page .ann-status:has-text('chờ gửi')")
     assert one.locator(".room-page .ann-overlay g.ann").count() == 2
     screenshot(one, "annotations-room-offline-portrait")
     one_context.set_offline(False)
@@ -169,7 +169,7 @@ def test_delegate_annotates_three_pages_offline_shares_and_exports(
     one.wait_for_selector('[data-conn][data-state="open"]')
 
     # Page 3: a text box, and one note shared with the meeting.
-    chair.click('.viewer-nav button:has-text("Trang sau")')
+    chair.click("[data-page-next]")
     follow(one, 3)
     follow(two, 3)
     write(one, "Hộp chữ", (0.1, 0.7), "Đối chiếu dự toán")

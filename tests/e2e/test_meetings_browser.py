@@ -95,6 +95,8 @@ def test_secretary_builds_and_publishes_then_a_delegate_accepts(
     page.set_input_files("input[name=file]", str(pdf_path))
     page.fill("input[name=title]", "Tờ trình số 45/TTr-UBND")
     page.get_by_role("button", name="Tải lên và đính kèm").click()
+    # Sent by the progress script (bar and percentage); the message survives.
+    page.wait_for_selector("text=Đã tải lên và đính kèm tài liệu.")
     page.wait_for_selector("text=Tờ trình số 45/TTr-UBND")
     assert_no_horizontal_scroll(page)
 

@@ -57,16 +57,18 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
     # The chair moves the agenda; every screen follows.
     chair.click('[data-cmd="next"]')
     for page in (chair, one, two):
-        page.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
+        page.wait_for_selector(
+            '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+        )
 
     # The chair presents a page; delegates follow, browse alone, come back.
     chair.click("[data-present]")
     for page in (one, two):
         page.wait_for_selector('img.page[data-page="1"]')
-    chair.click('.viewer-nav button:has-text("Trang sau")')
+    chair.click("[data-page-next]")
     for page in (one, two):
         page.wait_for_selector('img.page[data-page="2"]')
-    one.click('.viewer-nav button:has-text("Trang sau")')
+    one.click("[data-page-next]")
     one.wait_for_selector('img.page[data-page="3"]')
     one.click("[data-back]")
     one.wait_for_selector('img.page[data-page="2"]')
@@ -74,12 +76,13 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
     screenshot(one, "room-delegate-following")
 
     # A vote: opened by the chair, cast by everyone, one tablet drops meanwhile.
+    chair.click("[data-vote-new] summary")
     chair.fill("[data-vote-question]", "Thông qua Báo cáo tình hình kinh tế - xã hội")
     chair.click("[data-vote-create-open]")
     for page in (chair, one, two):
-        page.wait_for_selector(".vote-open .vote-btn.opt-yes")
-    one.click(".vote-open .vote-btn.opt-yes")
-    one.wait_for_selector("[data-receipt]")
+        page.wait_for_selector("[data-ballot][open] .vote-btn.opt-yes")
+    one.click("[data-ballot] .vote-btn.opt-yes")
+    one.wait_for_selector("[data-ballot] [data-receipt]")
     # The Wi-Fi drops on one tablet: the delegate votes while it is down; the
     # ballot waits and goes out once the tablet is back (counted once).
     two.context.set_offline(True)
@@ -87,17 +90,22 @@ def test_chair_and_delegates_run_an_item_a_presentation_and_a_vote(
     two.wait_for_selector(
         '[data-conn]:has-text("kết nối lại"), [data-conn][data-state="offline"]'
     )
-    two.click(".vote-open .vote-btn.opt-no")
+    two.click("[data-ballot] .vote-btn.opt-no")
     two.wait_for_timeout(500)
     assert not two.locator("[data-receipt]").count()
     two.context.set_offline(False)
     two.wait_for_selector('[data-conn][data-state="open"]')
-    two.wait_for_selector("[data-receipt]")
-    chair.click(".vote-open .vote-btn.opt-yes")
-    chair.wait_for_selector("[data-receipt]")
+    two.wait_for_selector("[data-receipt]", state="attached")
+    chair.click("[data-ballot] .vote-btn.opt-yes")
+    chair.wait_for_selector("[data-ballot] [data-receipt]")
     chair.wait_for_selector('[data-progress]:has-text("3")')
+    chair.wait_for_selector("[data-ballot][open]", state="detached")
     screenshot(chair, "room-chair-vote-open")
     chair.click("[data-vote-close]")
+    chair.click("[data-confirm-yes]")
+    for page in (one, two):  # tablets: the votes pane opens from its tab
+        page.wait_for_selector("[data-ballot][open]", state="detached")
+        page.click('[data-tab="votes"]')
     for page in (chair, one, two):
         result = page.wait_for_selector(".result .verdict")
         assert result.inner_text() == "THÔNG QUA"
@@ -133,7 +141,11 @@ def test_a_tablet_that_loses_the_network_briefly_shows_it_and_recovers(
     context.set_offline(True)
     tablet.wait_for_selector('[data-conn][data-state="offline"]')
     chair.click('[data-cmd="next"]')
-    chair.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
+    chair.wait_for_selector(
+        '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+    )
     context.set_offline(False)
     tablet.wait_for_selector('[data-conn][data-state="open"]')
-    tablet.wait_for_selector('.agenda-item.is-current:has-text("Báo cáo tình hình")')
+    tablet.wait_for_selector(
+        '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
+    )
