@@ -113,7 +113,6 @@ class Meeting(models.Model):
     archived_at = models.DateTimeField(_("Lưu trữ lúc"), null=True, blank=True)
     #: A token of the form that created the meeting: a second submission of the
     #: same form returns the first meeting instead of making another.
-    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search_text = models.CharField(max_length=400, editable=False, db_index=True)
 
     class Meta:
@@ -203,7 +202,6 @@ class AgendaItem(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search_text = models.CharField(max_length=500, editable=False)
 
     class Meta:

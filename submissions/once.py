@@ -11,6 +11,7 @@ and gets the first object back, and the view redirects to it with the message
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nghisu.errors import ActionError
@@ -26,7 +28,10 @@ from submissions.models import FormToken
 
 M = TypeVar("M", bound=models.Model)
 
-__all__ = ["OnceForm", "create_once", "replayed"]
+__all__ = ["OnceForm", "create_once", "forget_form_tokens", "replayed"]
+
+#: A form left open longer than this submits as new (its token is gone).
+KEEP_DAYS = 7
 
 
 class OnceForm(forms.Form):
@@ -91,3 +96,12 @@ def create_once(
 def replayed(request) -> None:
     """Tell the user their form was already submitted (the view redirects)."""
     messages.info(request, _("Đã tạo trước đó; không tạo thêm lần nữa."))
+
+
+def forget_form_tokens(now: datetime.datetime | None = None) -> int:
+    """Delete tokens older than :data:`KEEP_DAYS`; return how many went.
+
+    Run by the scheduler (:func:`work.actions.schedule.run_due_jobs`)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=KEEP_DAYS)
+    deleted, _counts = FormToken.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

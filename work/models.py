@@ -153,7 +153,6 @@ class Consultation(models.Model):
         related_name="consultation",
         verbose_name=_("Nội dung báo cáo tại cuộc họp"),
     )
-    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search_text = models.CharField(max_length=400, editable=False, db_index=True)
 
     class Meta:
@@ -314,7 +313,6 @@ class Assignment(models.Model):
         related_name="+",
     )
     on_time = models.BooleanField(_("Đúng hạn"), null=True, blank=True)
-    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     search_text = models.CharField(max_length=600, editable=False, db_index=True)
 
     class Meta:

@@ -10,10 +10,9 @@ participants see ("Chương trình đã thay đổi") and published as
 from __future__ import annotations
 
 import bisect
-import uuid
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
@@ -130,17 +129,11 @@ def add_item(
     presenter_text: str = "",
     duration_minutes: int | None = None,
     parent: AgendaItem | None = None,
-    client_token: uuid.UUID | None = None,
 ) -> AgendaItem:
     """Append an item (or a sub-item of ``parent``) to the agenda.
 
-    Sub-items go one level deep. The same ``client_token`` twice returns the
-    first item (a double-submitted form). Locks the meeting.
+    Sub-items go one level deep. Locks the meeting.
     """
-    if client_token is not None:
-        existing = AgendaItem.objects.filter(client_token=client_token).first()
-        if existing is not None:
-            return existing
     fields = _clean_item(
         title=title,
         description=description,
@@ -148,47 +141,36 @@ def add_item(
         presenter_text=presenter_text,
         duration_minutes=duration_minutes,
     )
-    try:
-        with transaction.atomic():
-            meeting = lock_meeting(meeting)
-            require_manager(actor, meeting)
-            require_open(meeting)
-            if parent is not None and (
-                parent.meeting_id != meeting.pk or parent.parent_id is not None
-            ):
-                raise ActionError(
-                    _("Nội dung cha không thuộc chương trình cuộc họp này."),
-                    code="bad_parent",
-                )
-            last = AgendaItem.objects.filter(meeting=meeting, parent=parent).aggregate(
-                n=Max("position")
-            )["n"]
-            item = AgendaItem.objects.create(
-                meeting=meeting,
-                parent=parent,
-                position=(last or 0) + 1,
-                client_token=client_token,
-                **fields,
+    with transaction.atomic():
+        meeting = lock_meeting(meeting)
+        require_manager(actor, meeting)
+        require_open(meeting)
+        if parent is not None and (
+            parent.meeting_id != meeting.pk or parent.parent_id is not None
+        ):
+            raise ActionError(
+                _("Nội dung cha không thuộc chương trình cuộc họp này."),
+                code="bad_parent",
             )
-            _bump(meeting)
-            _record_change(
-                meeting,
-                actor,
-                ChangeKind.ADDED,
-                item,
-                title=item.title,
-                number=_number(item),
-            )
-            _changed(meeting, "added", item=item.pk)
-    except IntegrityError:
-        existing = (
-            AgendaItem.objects.filter(client_token=client_token).first()
-            if client_token
-            else None
+        last = AgendaItem.objects.filter(meeting=meeting, parent=parent).aggregate(
+            n=Max("position")
+        )["n"]
+        item = AgendaItem.objects.create(
+            meeting=meeting,
+            parent=parent,
+            position=(last or 0) + 1,
+            **fields,
         )
-        if existing is None:
-            raise
-        return existing
+        _bump(meeting)
+        _record_change(
+            meeting,
+            actor,
+            ChangeKind.ADDED,
+            item,
+            title=item.title,
+            number=_number(item),
+        )
+        _changed(meeting, "added", item=item.pk)
     return item
 
 

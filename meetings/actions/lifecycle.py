@@ -4,9 +4,8 @@ closed → archived."""
 from __future__ import annotations
 
 import datetime
-import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -95,19 +94,13 @@ def create_meeting(
     ends_at: datetime.datetime | None,
     place: str,
     number: int | None = None,
-    client_token: uuid.UUID | None = None,
 ) -> Meeting:
     """Create a draft meeting of ``body`` with its participants group.
 
-    A second call with the same ``client_token`` (a double-submitted form)
-    returns the first meeting and creates nothing. Audited as
-    ``meeting.create``; no event (drafts have no room).
+    Audited as ``meeting.create``; no event (drafts have no room). A
+    double-submitted form is the view's business (``submissions.once``).
     """
     _require_body_manager(actor, body)
-    if client_token is not None:
-        existing = Meeting.objects.filter(client_token=client_token).first()
-        if existing is not None:
-            return existing
     fields = _clean_fields(
         body,
         title=title,
@@ -117,26 +110,18 @@ def create_meeting(
         place=place,
         number=number,
     )
-    try:
-        with transaction.atomic():
-            meeting = Meeting(
-                body=body,
-                created_by=actor,
-                client_token=client_token,
-                participants_group=new_group(),
-                **fields,
-            )
-            meeting.save()
-            group = meeting.participants_group
-            group.name = f"meeting:{meeting.pk}:participants"
-            group.save(update_fields=["name"])
-            record_audit(actor, "meeting.create", meeting, title=meeting.title)
-    except IntegrityError:
-        if client_token is not None:
-            existing = Meeting.objects.filter(client_token=client_token).first()
-            if existing is not None:
-                return existing
-        raise
+    with transaction.atomic():
+        meeting = Meeting(
+            body=body,
+            created_by=actor,
+            participants_group=new_group(),
+            **fields,
+        )
+        meeting.save()
+        group = meeting.participants_group
+        group.name = f"meeting:{meeting.pk}:participants"
+        group.save(update_fields=["name"])
+        record_audit(actor, "meeting.create", meeting, title=meeting.title)
     return meeting
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.core import mail
 
@@ -107,23 +105,6 @@ def test_only_chairs_and_secretaries_of_the_body_create(cast):
     assert not Meeting.objects.exists()
 
 
-def test_double_submitted_create_form_makes_one_meeting(cast):
-    start, end = times()
-    token = uuid.uuid4()
-    kwargs = dict(
-        body=cast.hdnd,
-        title="Kỳ họp",
-        kind=MeetingKind.HDND_REGULAR,
-        starts_at=start,
-        ends_at=end,
-        place="Hội trường",
-        client_token=token,
-    )
-    first = actions.create_meeting(cast.secretary, **kwargs)
-    second = actions.create_meeting(cast.secretary, **kwargs)
-    assert first.pk == second.pk and Meeting.objects.count() == 1
-
-
 def test_update_refuses_end_before_start_and_keeps_the_meeting(cast, draft):
     refused(
         actions.update_meeting,
@@ -171,13 +152,6 @@ def test_items_subitems_and_numbers(cast, draft):
     assert top[0].subitems[0].pk == sub.pk
     with pytest.raises(ActionError):
         actions.add_item(cast.secretary, draft, title="Cháu", parent=sub)
-
-
-def test_double_submitted_item_form_adds_one_item(cast, draft):
-    token = uuid.uuid4()
-    actions.add_item(cast.secretary, draft, title="Chất vấn", client_token=token)
-    actions.add_item(cast.secretary, draft, title="Chất vấn", client_token=token)
-    assert draft.items.filter(title="Chất vấn").count() == 1
 
 
 def test_reorder_with_the_current_version(cast, draft):

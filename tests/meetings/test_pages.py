@@ -101,27 +101,6 @@ def test_draft_minutes_are_hidden_from_delegates(client, cast, running):
 # --- the secretary's journey ------------------------------------------------------------
 
 
-def test_create_form_double_submitted_makes_one_meeting(client, cast):
-    login(client, cast.secretary)
-    page = client.get(reverse("meetings:create"))
-    token = page.context["form"].initial["client_token"]
-    start, end = times()
-    data = {
-        "body": cast.hdnd.pk,
-        "title": "Kỳ họp chuyên đề",
-        "kind": "hdnd_thematic",
-        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
-        "place": "Hội trường",
-        "client_token": str(token),
-    }
-    first = client.post(reverse("meetings:create"), data)
-    second = client.post(reverse("meetings:create"), data)
-    assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
-    assert Meeting.objects.count() == 1
-
-
 def test_create_form_refuses_end_before_start(client, cast):
     login(client, cast.secretary)
     start, end = times()
@@ -139,15 +118,6 @@ def test_create_form_refuses_end_before_start(client, cast):
     assert response.status_code == 422
     assert "Thời gian kết thúc phải sau thời gian bắt đầu." in response.content.decode()
     assert not Meeting.objects.exists()
-
-
-def test_add_item_form_and_double_submit(client, cast, draft):
-    login(client, cast.secretary)
-    token = client.get(url("agenda", draft)).context["form"].initial["client_token"]
-    data = {"title": "Chất vấn", "client_token": str(token), "duration_minutes": "45"}
-    client.post(url("agenda", draft), data)
-    client.post(url("agenda", draft), data)
-    assert draft.items.filter(title="Chất vấn").count() == 1
 
 
 def test_reorder_endpoint_accepts_the_current_order_and_refuses_a_stale_one(

@@ -131,28 +131,6 @@ def test_recipients_must_be_members_and_a_title_is_required(cast):
     assert not Consultation.objects.exists()
 
 
-def test_a_double_submitted_form_sends_once(cast):
-    import uuid
-
-    token = uuid.uuid4()
-    first = actions.send_consultation(
-        cast.chair,
-        body=cast.hdnd,
-        title="Một lần",
-        deadline=later(),
-        client_token=token,
-    )
-    again = actions.send_consultation(
-        cast.chair,
-        body=cast.hdnd,
-        title="Một lần",
-        deadline=later(),
-        client_token=token,
-    )
-    assert first.pk == again.pk
-    assert Consultation.objects.count() == 1
-
-
 # --- answering ----------------------------------------------------------------------
 def test_a_member_answers_and_may_change_the_answer_until_the_deadline(
     cast, consultation

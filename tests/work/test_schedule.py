@@ -220,3 +220,29 @@ def test_the_schedule_forgets_room_answers_after_a_day_and_syncs_groups(cast):
     assert list(RoomCommand.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert not cast.delegate.groups.filter(pk=cast.hdnd.group_id).exists()
     assert actions.run_due_jobs()["body_groups"] == 0  # once a day
+
+
+def test_the_schedule_forgets_form_tokens_after_a_week(cast):
+    """A create form's one-time token is kept 7 days, then deleted."""
+    import uuid
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from submissions.models import FormToken
+
+    kind = ContentType.objects.get_for_model(cast.hdnd)
+
+    def token(days: int) -> FormToken:
+        return FormToken.objects.create(
+            token=uuid.uuid4(),
+            user=cast.chair,
+            content_type=kind,
+            object_id=str(cast.hdnd.pk),
+            created_at=timezone.now() - datetime.timedelta(days=days),
+        )
+
+    token(8)
+    fresh = token(6)
+    assert actions.run_due_jobs()["form_tokens"] == 1
+    assert list(FormToken.objects.values_list("token", flat=True)) == [fresh.token]
+    assert actions.run_due_jobs()["form_tokens"] == 0

@@ -11,7 +11,6 @@ Status: ``new`` → ``in_progress`` (first progress report) → ``awaiting_accep
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -96,19 +95,13 @@ def create_assignment(
     assignee_unit: Unit | None = None,
     assignee_user: User | None = None,
     conclusion=None,
-    client_token: uuid.UUID | None = None,
 ) -> Assignment:
     """Give a task of ``body`` to exactly one assignee, with a deadline.
 
     Only the body's chair or secretary. The deadline may not be in the past; a
-    conclusion must come from a meeting of the same body. The same
-    ``client_token`` twice returns the first task. Notifies the assignee (e-mail
-    by default). Audited as ``assignment.create``.
+    conclusion must come from a meeting of the same body. Notifies the assignee
+    (e-mail by default). Audited as ``assignment.create``.
     """
-    if client_token is not None:
-        existing = Assignment.objects.filter(client_token=client_token).first()
-        if existing is not None:
-            return existing
     require_manager(
         actor,
         body,
@@ -155,7 +148,6 @@ def create_assignment(
             conclusion=conclusion,
             meeting_id=meeting_id,
             created_by=actor,
-            client_token=client_token,
         )
         notify(
             assignee_contacts(assignment),

@@ -12,7 +12,6 @@ is built as a PDF by a background task.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -61,21 +60,15 @@ def send_consultation(
     question: str = "",
     recipients: Iterable[User] | None = None,
     documents: Sequence = (),
-    client_token: uuid.UUID | None = None,
 ) -> Consultation:
     """Send a consultation to ``recipients`` (default: every current member).
 
     Only the body's chair or secretary; recipients must be current members
     (chair, vice-chairs, members) of the body; the deadline must be in the
     future; documents must be ones the actor may view, and are granted to the
-    recipients (view). The same ``client_token`` twice returns the first
-    consultation. Notifies the recipients (e-mail by default). Audited as
+    recipients (view). Notifies the recipients (e-mail by default). Audited as
     ``consultation.send``.
     """
-    if client_token is not None:
-        existing = Consultation.objects.filter(client_token=client_token).first()
-        if existing is not None:
-            return existing
     require_manager(
         actor,
         body,
@@ -124,7 +117,6 @@ def send_consultation(
             question=question,
             deadline=deadline,
             created_by=actor,
-            client_token=client_token,
         )
         ConsultationRecipient.objects.bulk_create(
             [

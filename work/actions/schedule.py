@@ -264,6 +264,13 @@ def forget_room_commands() -> int:
     return room.forget_commands()
 
 
+def forget_form_tokens(now: datetime.datetime) -> int:
+    """Delete the create forms' one-time tokens older than a week."""
+    from submissions.once import forget_form_tokens as forget
+
+    return forget(now)
+
+
 SYNC_GROUPS = "accounts.body_groups"
 
 
@@ -291,6 +298,7 @@ def run_due_jobs(now: datetime.datetime | None = None) -> dict[str, int]:
         "vote_keys": sweep_vote_keys,
         "memberships": lambda: apply_due_membership_ends(timezone.localdate(now)),
         "room_commands": forget_room_commands,
+        "form_tokens": lambda: forget_form_tokens(now),
         "body_groups": lambda: sync_body_groups_daily(now),
     }
     done = {}
