@@ -139,10 +139,21 @@ def test_document_viewer_and_minutes(new_context, server):
         has_text="Tờ trình"
     ).first.click()
     page.wait_for_selector(".viewer-img")
-    _check(page, "document viewer")
+    _check(page, "document viewer", keyboard=True)
+    # The page's stage, reached by Tab from the control before it, shows its ring.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.viewer-stage')"):
+            break
+    else:
+        pytest.fail("Tab never reached the document's page")
+    page.locator(".viewer").screenshot(path=str(screenshot(page, "a11y-viewer-focus")))
     screenshot(page, "a11y-viewer")
     page.goto(f"{base}/meetings/{meeting}/minutes/")
-    _check(page, "minutes")
+    _check(page, "minutes (none yet)")
+    page.get_by_role("button", name="Lập biên bản").click()
+    page.wait_for_selector("textarea#m-opening")
+    _check(page, "minutes editor", keyboard=True)
     screenshot(page, "a11y-minutes")
 
 
