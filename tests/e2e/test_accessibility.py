@@ -170,7 +170,7 @@ def test_work_tasks_and_consultations(live_server, new_context, cast):
         question="Đề nghị các đồng chí cho ý kiến về dự thảo Nghị quyết.",
         deadline=later,
     )
-    actions.create_assignment(
+    task = actions.create_assignment(
         cast.chair,
         body=cast.hdnd,
         title="Rà soát các dự án chậm giải ngân",
@@ -179,11 +179,16 @@ def test_work_tasks_and_consultations(live_server, new_context, cast):
     )
     base = live_server.url
     page = _page(new_context, base, "daibieu01")
+    _check(page, "home with a task and a consultation")
     page.goto(f"{base}/work/")
     _check(page, "work", keyboard=True)
     screenshot(page, "a11y-work")
     page.goto(f"{base}/work/consultations/{consultation.pk}/")
-    _check(page, "consultation")
+    _check(page, "consultation", keyboard=True)
+    screenshot(page, "a11y-consultation")
+    page.goto(f"{base}/work/assignments/{task.pk}/")
+    _check(page, "task", keyboard=True)
+    screenshot(page, "a11y-task")
     chair = _page(new_context, base, "chutoa", TABLET_LANDSCAPE)
     chair.goto(f"{base}/work/")
     _check(chair, "work (chair)")
