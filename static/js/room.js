@@ -1,6 +1,7 @@
 // The live meeting room page: applies room.state and events to the screen.
 // The socket (reconnects, seq, re-sent commands) lives in room-socket.js, the
-// votes and the ballot sheet in room-votes.js, dialogs and alerts in
+// presented page and its controls in room-presenting.js, the votes and the
+// ballot sheet in room-votes.js, dialogs and alerts in
 // room-alerts.js, the panes, keys and page fitting in room-layout.js.
 //
 // The socket's status is the one source of the connection state: the header
@@ -9,6 +10,7 @@
 import { alert, closeDialog, confirmDialog, setSound, showModal, soundOn } from "./room-alerts.js";
 import { setupConclusion } from "./room-conclusion.js";
 import { setupLayout } from "./room-layout.js";
+import { createPresenting } from "./room-presenting.js";
 import { RoomSocket } from "./room-socket.js";
 import { el, fmt, csrfToken } from "./room-util.js";
 import { RoomPageView } from "./room-viewer.js";
@@ -21,9 +23,6 @@ const $ = (sel) => root.querySelector(sel);
 
 let state = null;
 let clockOffset = 0; // server time - local time, from room.state.now
-let following = true; // the viewer follows the presenter
-let ownPage = null; // {document, page} while browsing alone
-let shownDocument = undefined; // the presented document last seen (toast on change)
 let mySpeech = null; // my request while I have the floor
 const RESYNC = new Set(["participants.changed", "meeting.updated", "agenda.changed"]);
 const pageView = new RoomPageView(root.dataset.annotationsUrl); // page + annotation layer
@@ -52,6 +51,13 @@ const votes = createVotes({
   openConclusion: (itemId) => openConclusion(itemId),
 });
 
+const presenting = createPresenting({
+  root, T, pageView,
+  getState: () => state,
+  send: (type, fields) => send(type, fields),
+  quiet: (p) => quiet(p),
+});
+
 // ---------------------------------------------------------------------------
 // state
 // ---------------------------------------------------------------------------
@@ -75,8 +81,7 @@ const apply = {
     state.current_item = e.item;
     for (const change of e.items) Object.assign(item(change.id) || {}, change);
     state.presentation = e.presentation;
-    ownPage = null;
-    following = true;
+    presenting.reset();
   },
   "present.page"(e) {
     state.presentation = e.presentation;
@@ -123,7 +128,7 @@ function onState(fresh) {
   state = fresh;
   clockOffset = Date.parse(fresh.now) - Date.now();
   if (first) {
-    shownDocument = fresh.presentation ? fresh.presentation.document : null;
+    presenting.start(fresh);
     mySpeech = fresh.speakers.find((s) => s.user === me && s.status === "speaking") || null;
   }
   render();
@@ -218,11 +223,11 @@ function render() {
   const current = item(state.current_item);
   $("[data-current-title]").textContent = current ? `${current.number}. ${current.title}` : state.meeting.title;
   renderAgenda();
-  renderViewer();
+  presenting.render();
   votes.render();
   renderFloor();
   renderPeople();
-  noticePresentation();
+  presenting.notice();
 }
 
 function checkinOpen() {
@@ -284,103 +289,6 @@ function renderTimer() {
     node.textContent = elapsed(node.dataset.speechTimer).text;
   }
   if (mySpeech && mySpeech.started_at) $("[data-floor-timer]").textContent = `${T.speaking_for} ${elapsed(mySpeech.started_at).text}`;
-}
-
-function browse(page) {
-  const base = !following && ownPage ? ownPage : state.presentation;
-  if (!base) return;
-  const target = Math.min(base.pages, Math.max(1, page));
-  if (target === base.page) return;
-  if (state.me.can_present && following) {
-    quiet(send("present.page", { document: base.document, page: target }));
-  } else {
-    following = false;
-    ownPage = { ...base, page: target, region: null, src: base.src ? base.src.replace(/\/pages\/\d+\/$/, `/pages/${target}/`) : null };
-    renderViewer();
-  }
-}
-
-function step(d) {
-  const base = !following && ownPage ? ownPage : state && state.presentation;
-  if (base) browse(base.page + d);
-}
-
-function follow() {
-  following = true;
-  ownPage = null;
-  renderViewer();
-}
-
-function renderViewer() {
-  const box = $("[data-viewer]");
-  const p = state.presentation;
-  const shown = !following && ownPage ? ownPage : p;
-  root.dataset.presenting = shown ? "1" : "0";
-  if (!shown) {
-    box.replaceChildren(el("p", { class: "empty", text: T.no_presentation }));
-  } else {
-    const bar = el("div", { class: "viewer-bar" });
-    bar.append(el("button", { class: "btn btn-icon", type: "button", text: "‹", "aria-label": T.page_prev, title: T.page_prev, "data-page-prev": true, disabled: shown.page <= 1, onclick: () => step(-1) }));
-    bar.append(el("span", { class: "viewer-title", text: `${shown.title} — ${fmt(T.page_of, { page: shown.page, pages: shown.pages })}` }));
-    if (following) bar.append(el("span", { class: "badge follow", text: T.follow }));
-    else bar.append(el("button", { class: "btn btn-primary", type: "button", text: T.back_to_presenter, "data-back": true, onclick: follow }));
-    bar.append(el("button", { class: "btn btn-icon", type: "button", text: "›", "aria-label": T.page_next, title: T.page_next, "data-page-next": true, disabled: shown.page >= shown.pages, onclick: () => step(1) }));
-    const alt = fmt(T.page_of, { page: shown.page, pages: shown.pages });
-    const pageNode = pageView.show(shown, { region: following ? shown.region : null, alt });
-    if (!pageView.link.hidden) bar.insertBefore(pageView.link, bar.lastElementChild); // one row
-    // The page stays in place across renders (a stroke being drawn survives).
-    if (pageNode.parentNode === box) box.firstElementChild.replaceWith(bar);
-    else box.replaceChildren(bar, pageNode);
-    pageView.fit();
-  }
-  renderPresentControls();
-}
-
-function noticePresentation() {
-  const doc = state.presentation ? state.presentation.document : null;
-  if (doc === shownDocument) return;
-  shownDocument = doc;
-  if (doc === null || state.me.can_present) return;
-  // A new document on the presenter's screen: say so over whatever is open.
-  alert();
-  const toast = $("[data-toast]");
-  $("[data-toast-text]").textContent = fmt(T.now_presenting, { title: state.presentation.title });
-  $("[data-toast-follow]").hidden = false;
-  toast.hidden = false;
-  clearTimeout(noticePresentation.timer);
-  noticePresentation.timer = setTimeout(() => { toast.hidden = true; }, 6000);
-}
-
-function renderPresentControls() {
-  const box = $("[data-present-controls]");
-  box.replaceChildren();
-  const canPresent = state.me.can_present && running();
-  box.hidden = !canPresent;
-  if (!canPresent) return;
-  const current = item(state.current_item);
-  const docs = current ? current.documents.filter((d) => d.ready) : [];
-  const row = el("div", { class: "row-controls" });
-  if (!docs.length) {
-    row.append(el("p", { class: "muted", text: T.no_documents }));
-  } else {
-    const select = el("select", { "aria-label": T.choose_document, "data-present-doc": true });
-    for (const d of docs) select.append(el("option", { value: d.id, text: d.title }));
-    if (state.presentation) select.value = String(state.presentation.document);
-    row.append(
-      select,
-      el("button", { class: "btn btn-primary", type: "button", text: T.present, "data-present": true, onclick: () => quiet(send("present.page", { document: Number(select.value), page: 1 })) }),
-      state.presentation ? el("button", { class: "btn", type: "button", text: T.present_stop, onclick: () => quiet(send("present.stop")) }) : null,
-    );
-  }
-  if (state.me.can_control) {
-    const who = el("select", { "aria-label": T.presenter_assign });
-    who.append(el("option", { value: "", text: T.nobody }));
-    for (const p of state.participants) who.append(el("option", { value: p.user, text: p.name }));
-    who.value = state.presenter ? String(state.presenter) : "";
-    who.addEventListener("change", () => quiet(send("present.assign", { user: who.value ? Number(who.value) : null })));
-    row.append(who);
-  }
-  box.append(row);
 }
 
 function renderFloor() {
@@ -486,7 +394,7 @@ $("[data-floor-close]").addEventListener("click", () => closeDialog($("[data-flo
 $("[data-floor-end]").addEventListener("click", () => { closeDialog($("[data-floor-alert]")); quiet(send("speaker.end")); });
 $('[data-chip="floor"]').addEventListener("click", () => showModal($("[data-floor-alert]")));
 $("[data-toast-close]").addEventListener("click", () => { $("[data-toast]").hidden = true; });
-$("[data-toast-follow]").addEventListener("click", () => { $("[data-toast]").hidden = true; layout.closePanel(); follow(); });
+$("[data-toast-follow]").addEventListener("click", () => { $("[data-toast]").hidden = true; layout.closePanel(); presenting.follow(); });
 root.querySelector('[data-cmd="prev"]').addEventListener("click", () => quiet(send("agenda.goto", { direction: "previous" })));
 root.querySelector('[data-cmd="next"]').addEventListener("click", () => quiet(send("agenda.goto", { direction: "next" })));
 
@@ -502,11 +410,11 @@ renderSound();
 const layout = setupLayout(root, {
   pageView,
   keys: {
-    ArrowLeft: () => step(-1),
-    ArrowRight: () => step(1),
-    PageUp: () => step(-1),
-    PageDown: () => step(1),
-    f: follow,
+    ArrowLeft: () => presenting.step(-1),
+    ArrowRight: () => presenting.step(1),
+    PageUp: () => presenting.step(-1),
+    PageDown: () => presenting.step(1),
+    f: () => presenting.follow(),
     n: () => state && state.me.can_control && quiet(send("agenda.goto", { direction: "next" })),
     p: () => state && state.me.can_control && quiet(send("agenda.goto", { direction: "previous" })),
     g: () => {
@@ -524,7 +432,7 @@ const layout = setupLayout(root, {
       box.querySelector("input").focus();
     },
   },
-  onSwipe: (d) => step(d),
+  onSwipe: (d) => presenting.step(d),
 });
 
 setInterval(renderTimer, 1000);

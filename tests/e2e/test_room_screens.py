@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.e2e.a11y import assert_touch_targets
 from tests.e2e.conftest import login, screenshot
 from tests.realtime.servers import Stack
 
@@ -68,21 +69,9 @@ def _page_fits(page):
     return box["height"] / view["height"]
 
 
-SMALL_TARGETS = """
-[...document.querySelectorAll('#room button, #room a, #room select, #room input, #room summary')]
-  .filter((el) => el.offsetParent !== null && !el.closest('dialog:not([open])'))
-  // A check box's target is its label.
-  .map((el) => [el, (el.type === 'checkbox' && el.closest('label') || el).getBoundingClientRect()])
-  .filter(([el, r]) => r.width > 0 && (r.height < 43.5 || r.width < 43.5))
-  .map(([el, r]) => `${el.tagName} ${el.className} ${el.textContent.trim().slice(0, 20)}`
-    + ` ${Math.round(r.width)}x${Math.round(r.height)}`)
-"""
-
-
 def _touch_targets(page):
     """Every control on screen is at least 44 px by 44 px."""
-    small = page.evaluate(SMALL_TARGETS)
-    assert not small, small
+    assert_touch_targets(page, "#room")
 
 
 def _no_scroll(page):
