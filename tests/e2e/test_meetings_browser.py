@@ -60,6 +60,10 @@ def test_secretary_builds_and_publishes_then_a_delegate_accepts(
     # Drag "Bế mạc" (last) above "Thảo luận" with the pointer.
     handle = page.locator("li.build-row:has-text('Bế mạc') [data-drag-handle]")
     target = page.locator("li.build-row:has-text('Thảo luận')")
+    # The mouse works in the viewport: bring both rows into it first (at
+    # 768x1024 the builder's last rows sit below the fold).
+    handle.scroll_into_view_if_needed()
+    target.scroll_into_view_if_needed()
     hb, tb = handle.bounding_box(), target.bounding_box()
     page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
     page.mouse.down()
