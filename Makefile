@@ -37,10 +37,11 @@ run: install messages
 	@mkdir -p var
 	$(PY) manage.py seed_demo > var/demo-accounts.txt
 	@# The address and the demo sign-ins come last, once the server answers
-	@# (the demo's e-mails go to var/mail/, not here).
+	@# (the demo's e-mails go to var/mail/, not here; the scheduler's minute
+	@# report and the worker's own INFO logs stay out; its task lines remain).
 	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py db_worker --queue-name '*' & \
-	  $(PY) manage.py run_schedule & \
+	  LOG_LEVEL=$${WORKER_LOG_LEVEL:-WARNING} $(PY) manage.py db_worker --queue-name '*' & \
+	  LOG_LEVEL=$${WORKER_LOG_LEVEL:-WARNING} $(PY) manage.py run_schedule & \
 	  $(PY) -m nghisu.serve --host $(HOST) --port $(PORT) & \
 	  $(PY) -c 'import socket, sys, time; [time.sleep(0.3) for _ in range(100) if socket.socket().connect_ex((sys.argv[1], int(sys.argv[2])))]' $(HOST) $(PORT); \
 	  sleep 1; echo ""; cat var/demo-accounts.txt; echo ""; \
