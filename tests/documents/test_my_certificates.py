@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from cryptography.x509.oid import NameOID
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from documents.models import SignerCertificate
@@ -38,7 +39,9 @@ def test_a_user_registers_their_certificate_and_sees_its_details(
     issuer = test_pki.chair.cert.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
     assert issuer[0].value in html
     assert cert.serial in html
-    assert cert.not_after.strftime("%d/%m/%Y") in html
+    # The page shows dates in the server's time zone (Asia/Ho_Chi_Minh), which is
+    # a day ahead of UTC from 17:00 UTC on.
+    assert timezone.localtime(cert.not_after).strftime("%d/%m/%Y") in html
     event = AuditEvent.objects.get(action="signature.certificate_registered")
     assert event.user == cast.chair
 
