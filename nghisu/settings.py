@@ -161,6 +161,30 @@ TASKS = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: every file goes through a view
 
+# Who sends a stored file once its view has checked the permission (nghisu/files.py):
+# "django" streams it (the default, `make run`); "nginx" answers with
+# X-Accel-Redirect to nginx's internal location FILE_ACCEL_PREFIX, an alias of
+# MEDIA_ROOT (deploy/nginx/). docs/deployment.md, docs/security.md.
+FILE_SENDER = os.environ.get("FILE_SENDER", "django")
+if FILE_SENDER not in {"django", "nginx"}:
+    raise ImproperlyConfigured(
+        f"FILE_SENDER={FILE_SENDER!r} is not supported; use 'django' or 'nginx'."
+    )
+FILE_ACCEL_PREFIX = "/_files/"
+# Page images through nginx alone (documents/page_links.py): with a secret shared
+# with nginx's secure_link, a client that passed Django's check gets page-image
+# URLs signed for its session and page, valid PAGE_LINK_SECONDS at most (<= 60:
+# a revoked grant stops them within that). Empty: every image goes through Django.
+PAGE_LINK_SECRET = os.environ.get("PAGE_LINK_SECRET", "")
+PAGE_LINK_SECONDS = env_int("PAGE_LINK_SECONDS", 60)
+if not 2 <= PAGE_LINK_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        f"PAGE_LINK_SECONDS={PAGE_LINK_SECONDS} must be between 2 and 60."
+    )
+if PAGE_LINK_SECRET and len(PAGE_LINK_SECRET) < 32:
+    raise ImproperlyConfigured("PAGE_LINK_SECRET must be at least 32 characters.")
+PAGE_LINK_PREFIX = "/pi/"
+
 # Private keys of open secret votes (one file each, mode 0600), destroyed when the
 # vote closes. Outside the database on purpose; every web process on every machine
 # must see the same directory (like MEDIA_ROOT); never back it up. docs/security.md.
