@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Body, User
 from documents import actions, pdf, processing, queries, signatures
+from documents import page_links as page_links_module
 from documents.forms import DocumentEditForm, UploadForm
 from documents.models import DocumentPage, VersionStatus
 from documents.search import search as run_search
@@ -207,6 +208,9 @@ def document_detail(request, document_id: int, number: int | None = None):
             "widths": list(_widths()),
             "imageUrl": f"{base}versions/{version.number}/pages/{{page}}/",
             "wordsUrl": f"{base}versions/{version.number}/pages/{{page}}/words/",
+            "linksUrl": f"{base}versions/{version.number}/pages/links/"
+            if page_links_module.enabled() and not document.is_confidential
+            else None,
             "textLayer": not document.is_confidential,
             "thumbWidth": processing.THUMBNAIL_WIDTH,
             "labels": {
@@ -353,6 +357,31 @@ def _load_image(version, page, width, watermark, viewer_key):
     )
     content = None if settings.FILE_SENDER == "nginx" else Path(path).read_bytes()
     return path, ctype, content
+
+
+@login_required
+@require_GET
+def page_links(request, document_id: int, number: int):
+    """Signed page-image URLs of a version for this session (served by nginx).
+
+    ``{"template": null}`` when signing is off or the document is confidential
+    (then the client keeps the page view's URLs). documents/page_links.py.
+    """
+    document = queries.access_document(request.user, document_id)
+    version = queries.access_version(document, number)
+    if version.status != VersionStatus.READY:
+        raise NotFound()
+    session_key = request.session.session_key
+    if not page_links_module.enabled() or document.is_confidential or not session_key:
+        response = JsonResponse({"template": None})
+    else:
+        response = JsonResponse(
+            page_links_module.links(
+                user_id=request.user.pk, version=version, session_key=session_key
+            )
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
