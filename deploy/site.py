@@ -95,11 +95,11 @@ http {{
     log_format nghisu '$remote_addr [$time_local] "$request" $status '
                       '$body_bytes_sent $request_time upstream=$upstream_addr';
     access_log {prefix}/logs/nginx-access.log nghisu buffer=16k flush=1s;
-    client_body_temp_path {prefix}/tmp/body;
-    proxy_temp_path {prefix}/tmp/proxy;
-    fastcgi_temp_path {prefix}/tmp/fastcgi;
-    uwsgi_temp_path {prefix}/tmp/uwsgi;
-    scgi_temp_path {prefix}/tmp/scgi;
+    client_body_temp_path {prefix}/spool/body;
+    proxy_temp_path {prefix}/spool/proxy;
+    fastcgi_temp_path {prefix}/spool/fastcgi;
+    uwsgi_temp_path {prefix}/spool/uwsgi;
+    scgi_temp_path {prefix}/spool/scgi;
     include {site_file};
 }}
 """

@@ -155,7 +155,7 @@ class Stack:
 
     def prepare(self, *, demo: bool = False, collect: bool = True) -> None:
         """Database, migrations, static files, certificate, nginx configuration."""
-        for sub in ("logs", "tmp", "tls"):
+        for sub in ("logs", "spool", "tls"):
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
         ensure_database(self.database_url)
         self.manage("migrate", "--noinput", "-v0")
@@ -268,7 +268,9 @@ def _site_command(argv: list[str]) -> None:
     parser.add_argument("--static-root", default="/srv/nghisu/var/staticfiles")
     parser.add_argument("--media-root", default="/srv/nghisu/media")
     parser.add_argument("--listen", default="443")
-    parser.add_argument("--page-link-secret", default=os.environ.get("PAGE_LINK_SECRET"))
+    parser.add_argument(
+        "--page-link-secret", default=os.environ.get("PAGE_LINK_SECRET")
+    )
     args = parser.parse_args(argv)
     if not args.page_link_secret:
         parser.error("--page-link-secret (or PAGE_LINK_SECRET) is required")

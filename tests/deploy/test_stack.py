@@ -60,7 +60,9 @@ class Browser:
         )
 
     def get(self, path: str, **headers) -> tuple[int, dict, bytes]:
-        return self._open(urllib.request.Request(self.stack.url + path, headers=headers))
+        return self._open(
+            urllib.request.Request(self.stack.url + path, headers=headers)
+        )
 
     def _open(self, request) -> tuple[int, dict, bytes]:
         try:
@@ -131,8 +133,7 @@ def stack(tmp_path_factory, django_db_blocker):
     try:
         stack.prepare()
         seed = subprocess.run(
-            [PYTHON, "-m", "tests.realtime.daphne_seed", "--document"]
-            + ["--password", PASSWORD, "--voters", "1"],
+            [PYTHON, "-m", "tests.deploy.seed", PASSWORD],
             cwd=ROOT,
             env={**stack.env, "TASK_BACKEND": "immediate"},
             check=True,
@@ -141,28 +142,12 @@ def stack(tmp_path_factory, django_db_blocker):
             timeout=120,
         )
         stack.seed = json.loads(seed.stdout.strip().splitlines()[-1])
-        stack.seed.update(json.loads(shell(stack, SEED_MORE).strip().splitlines()[-1]))
         stack.start()
         yield stack
     finally:
         stack.stop()
         redis.stop()
         _drop(name)
-
-
-SEED_MORE = f"""
-import json
-from accounts import actions
-from documents.models import Document
-document = Document.objects.get()
-outsider = actions.create_user(
-    "ngoai", full_name="Người ngoài", password={PASSWORD!r}
-)
-version = document.latest_version
-print(json.dumps({{"document": document.pk, "version": version.number,
-                  "outsider": outsider.pk,
-                  "pages": version.page_count, "sha": version.sha256}}))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -177,10 +162,6 @@ def people(stack):
         signed[key] = Browser(stack)
         signed[key].sign_in(username)
     return signed
-
-
-def shell(stack: Stack, code: str) -> str:
-    return stack.manage("shell", "-c", code, timeout=60)
 
 
 def _drop(name: str) -> None:
@@ -249,7 +230,9 @@ def test_pages_and_socket_go_through_nginx(stack, people):
     status, headers, body = delegate.get(links_url)
     assert status == 200, body
     links = json.loads(body)
-    assert 0 < links["ttl"] <= LINK_SECONDS and len(links["sigs"]) == stack.seed["pages"]
+    assert (
+        0 < links["ttl"] <= LINK_SECONDS and len(links["sigs"]) == stack.seed["pages"]
+    )
     url = links["template"].format(sig=links["sigs"][0], page=1, w=160)
     status, headers, body = delegate.get(url)
     assert status == 200 and body[:4] in (b"\x89PNG", b"RIFF")
@@ -259,9 +242,11 @@ def test_pages_and_socket_go_through_nginx(stack, people):
 
     # Another session (or none) cannot use the URL: it is bound to the session.
     assert Browser(stack).get(url)[0] == 403
-    forged = url.replace(links["sigs"][0], links["sigs"][-1]) if stack.seed[
-        "pages"
-    ] > 1 else url[:-3] + "400"
+    forged = (
+        url.replace(links["sigs"][0], links["sigs"][-1])
+        if stack.seed["pages"] > 1
+        else url[:-3] + "400"
+    )
     assert delegate.get(forged)[0] in (403, 404)
 
     outsider = people["outsider"]
@@ -288,9 +273,10 @@ def test_download_goes_through_x_accel_redirect(stack, people):
     assert status == 200 and headers["X-Nghisu-Sender"] == "accel"
     etag = headers["ETag"]
     assert etag.startswith(f'"{s["sha"][:24]}-p2-w400')
-    assert delegate.get(_page_path(stack) + "2/?w=400", **{"If-None-Match": etag})[
-        0
-    ] == 304
+    assert (
+        delegate.get(_page_path(stack) + "2/?w=400", **{"If-None-Match": etag})[0]
+        == 304
+    )
     assert people["outsider"].get(path)[0] == 404
 
 
