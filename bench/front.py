@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from bench.proc import free_port, wait_port
-from deploy.site import Site, main_conf, self_signed
+from deploy.site import NGINX, Site, main_conf, self_signed
 
 #: nginx ports by the tuple of upstream ports they serve.
 FRONTS: dict[tuple[int, ...], int] = {}
@@ -75,7 +75,7 @@ def start(
     conf.write_text(main_conf(prefix, prefix / "site.conf"))
     log = prefix / "logs" / "nginx.log"
     proc = subprocess.Popen(
-        ["nginx", "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+        [NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )

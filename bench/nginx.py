@@ -22,13 +22,14 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import subprocess
 import urllib.request
+from pathlib import Path
 
 from bench import documents, front
 from bench.proc import cpu_seconds
 from bench.servers import PASSWORD, Server, Stack
+from deploy.site import NGINX
 
 logger = logging.getLogger("bench")
 
@@ -50,7 +51,7 @@ def nginx_pids(server: Server) -> list[int]:
 @contextlib.contextmanager
 def through_nginx():
     """Run the ordinary suites with nginx in front of their web processes."""
-    if not shutil.which("nginx"):
+    if not Path(NGINX).exists():
         raise RuntimeError("nginx is not installed (apt-get install nginx)")
     saved = os.environ.get("BENCH_FRONT")
     os.environ["BENCH_FRONT"] = "nginx"

@@ -15,11 +15,14 @@ import ipaddress
 import os
 import pwd
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "nginx" / "nghisu.conf.in"
+#: Debian's nginx is in /usr/sbin, which a user's PATH may lack.
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 RENDER_WIDTHS = (160, 400, 800, 1200, 1600)  # settings.DOCUMENT_RENDER_WIDTHS
 
 

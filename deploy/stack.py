@@ -7,7 +7,7 @@ with a self-signed certificate made on the first run. The settings are the
 production ones (``DEBUG=0``): files sent by nginx (``FILE_SENDER=nginx``),
 page images on signed URLs. ``--demo`` loads the Sơn La demo first.
 
-    python -m deploy.stack [--port 18443] [--web 2] [--demo]
+    python -m deploy.stack [--port 8443] [--web 2] [--demo]    # or: make stack
     python -m deploy.stack site --server-name hop.sonla.gov.vn ...   # a real site
 
 The tests (tests/deploy/) and the benchmarks (bench/nginx.py) use
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import signal
 import socket
 import ssl
@@ -30,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deploy.site import Site, main_conf, self_signed
+from deploy.site import NGINX, Site, main_conf, self_signed
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -198,7 +197,7 @@ class Stack:
     def start(self) -> None:
         from nghisu import serve
 
-        if not shutil.which("nginx"):
+        if not Path(NGINX).exists():
             raise SystemExit("nginx is not installed (apt-get install nginx)")
         for i, port in enumerate(self.web_ports, start=1):
             self._spawn(
@@ -214,7 +213,7 @@ class Stack:
         conf = self.prefix / "nginx.conf"
         self._spawn(
             "nginx",
-            ["nginx", "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
+            [NGINX, "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
         )
         try:
             for i, port in enumerate(self.web_ports, start=1):
@@ -294,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
         _site_command(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 18443)))
+    parser.add_argument("--port", type=int, default=8443, help="nginx's HTTPS port")
     parser.add_argument("--web", type=int, default=2, help="web processes")
     parser.add_argument("--demo", action="store_true", help="load the Sơn La demo")
     parser.add_argument("--var", default=os.environ.get("VAR_DIR", ROOT / "var"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from deploy.site import Site, main_conf, self_signed
+from deploy.site import NGINX, Site, main_conf, self_signed
 from deploy.stack import main as stack_main
 
 
@@ -48,7 +48,7 @@ def test_a_weak_page_link_secret_is_refused(tmp_path):
         _site(tmp_path, page_link_secret="short").render()
 
 
-@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
 def test_nginx_accepts_the_site(tmp_path):
     prefix = tmp_path / "nginx"
     for sub in ("logs", "spool"):
@@ -56,7 +56,7 @@ def test_nginx_accepts_the_site(tmp_path):
     (prefix / "site.conf").write_text(_site(tmp_path).render())
     (prefix / "nginx.conf").write_text(main_conf(prefix, prefix / "site.conf"))
     done = subprocess.run(
-        ["nginx", "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+        [NGINX, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
         capture_output=True,
         text=True,
         timeout=30,
