@@ -162,14 +162,14 @@ def pages(ctx, size: dict) -> list[dict]:
         for system, port, path, tls, pids in runs:
             logger.info("pages: %s, %d concurrent", system, concurrency)
             pids = pids + nginx_pids(nginx) * (port == nginx.port)
-            documents.cached_page_load(port, path, cookie, 1, 3, tls=tls)  # warm
-            cpu0 = sum(cpu_seconds(p) for p in pids)
-            if system == "nginx_signed" and links["ttl"] < 20:
-                # Keep the URL valid through the run: ask again for a fresh one.
+            if system == "nginx_signed":
+                # A fresh URL (it lives 30-60 s), valid through the run.
                 links = json.loads(_get(nginx.port, base + "links/", cookie, cafile))
                 path = links["template"].format(
                     sig=links["sigs"][page - 1], page=page, w=1200
                 )
+            documents.cached_page_load(port, path, cookie, 1, 3, tls=tls)  # warm
+            cpu0 = sum(cpu_seconds(p) for p in pids)
             load = documents.cached_page_load(
                 port, path, cookie, concurrency, total, tls=tls
             )
@@ -183,7 +183,12 @@ def pages(ctx, size: dict) -> list[dict]:
     base_row = next((r for r in rows if r["system"] == "nginx_static"), None)
     for row in rows:
         row["bytes_image"] = len(image)
-        if base_row and row is not base_row and base_row.get("p50_ms"):
+        if (
+            base_row
+            and row is not base_row
+            and base_row.get("p50_ms")
+            and row.get("p50_ms")
+        ):
             row["p50_vs_static"] = round(row["p50_ms"] / base_row["p50_ms"], 2)
             row["rps_vs_static"] = round(
                 row["requests_per_s"] / base_row["requests_per_s"], 2
