@@ -127,6 +127,7 @@ class Stack:
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "TASK_BACKEND": "database",
+            "DATABASE_POOL": "20",
             "VAR_DIR": str(self.var_dir),
             "MEDIA_ROOT": str(self.var_dir / "media"),
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),

@@ -105,6 +105,25 @@ TEMPLATES = [
 
 # --- data -----------------------------------------------------------------------
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL"), VAR_DIR)}
+# Connections to PostgreSQL. Under ASGI every request runs its sync code on a
+# thread of its own, so CONN_MAX_AGE > 0 would reuse nothing (and leave the
+# connection of each finished thread open): it stays 0, with health checks. A
+# new connection costs about 15 queries' time (docs/deployment.md), so
+# DATABASE_POOL=N gives each process a pool of at most N connections (Django's
+# own, psycopg_pool), shared by its requests; the room keeps ROOM_DB_THREADS of
+# them open for its commands, so N must exceed that.
+DATABASE_POOL = env_int("DATABASE_POOL", 0)
+if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _room_threads = env_int("ROOM_DB_THREADS", 8)
+    if _room_threads >= DATABASE_POOL:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL={DATABASE_POOL} must be larger than ROOM_DB_THREADS."
+        )
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 2,
+        "max_size": DATABASE_POOL,
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = redis_url_from_env()
