@@ -46,12 +46,12 @@ export class RoomPageView extends EventTarget {
     this.root = el("div", { class: "room-page" }, this.stage, el("p", { class: "room-page-links" }, this.link));
     // Until the config gives the page sizes, the image gives the page's shape.
     this.image.addEventListener("load", () => { this.fit(); if (this.layer) this.layer.render(); });
-    // A signed URL that expired (or whose grant was revoked) is asked for again once.
+    // A signed URL that failed (expired, a revoked grant, no nginx): the same
+    // image through Django's check, and a fresh list for the next pages.
     this.image.addEventListener("error", () => {
-      if (!this.shown || this.image.dataset.retried || !this.links.signed(this.image.src)) return;
-      this.image.dataset.retried = "1";
-      const shown = this.shown;
-      this.links.refresh().then(() => { if (shown === this.shown) this.image.src = this.imageSrc(shown); });
+      if (!this.shown || !this.links.signed(this.image.src)) return;
+      this.links.refresh();
+      this.image.src = this.shown.src ? `${this.shown.src}?w=800` : "";
     });
     this.bindSwipe();
   }
@@ -112,7 +112,6 @@ export class RoomPageView extends EventTarget {
     // URL changes every half-lifetime, and re-renders must not reload it).
     if (this.shownSrc !== shown.src) {
       this.shownSrc = shown.src;
-      delete this.image.dataset.retried;
       this.image.src = this.imageSrc(shown);
     }
     this.image.alt = alt;

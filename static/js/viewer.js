@@ -95,16 +95,19 @@ export class Viewer extends EventTarget {
     return width ? `${base}?w=${width}` : base;
   }
 
-  // A page image: the signed URL nginx serves while one is valid, else Django's.
-  imageUrl(page, width) {
-    return this.links.url(page, width, this.url(this.config.imageUrl, page, width));
+  // A page image: the signed URL nginx serves while one is valid, else Django's
+  // (`plain`: always Django's, after a signed URL failed).
+  imageUrl(page, width, plain = false) {
+    const django = this.url(this.config.imageUrl, page, width);
+    return plain ? django : this.links.url(page, width, django);
   }
 
-  // An image whose signed URL failed (expired, a revoked grant) asks once more.
+  // An image whose signed URL failed (expired, a revoked grant, no nginx) goes
+  // through Django's check instead, and the list is refreshed for the next ones.
   retryImage(img, page, width) {
-    if (img.dataset.retried || !this.links.signed(img.src)) return false;
-    img.dataset.retried = "1";
-    this.links.refresh().then(() => { img.src = this.imageUrl(page, width); });
+    if (!this.links.signed(img.src)) return false;
+    this.links.refresh();
+    img.src = this.imageUrl(page, width, true);
     return true;
   }
 
@@ -240,8 +243,8 @@ export class Viewer extends EventTarget {
     const target = this.targetWidth();
     const steps = isSlowConnection() && target > 400 ? [400, target] : [target];
     this.root.classList.add("is-loading");
-    const loadStep = (i, retried = false) => {
-      const src = this.imageUrl(page, steps[i]);
+    const loadStep = (i, plain = false) => {
+      const src = this.imageUrl(page, steps[i], plain);
       const probe = new Image();
       probe.onload = () => {
         if (token !== this.loadToken) return;
@@ -251,8 +254,9 @@ export class Viewer extends EventTarget {
       };
       probe.onerror = () => {
         if (token !== this.loadToken) return;
-        if (!retried && this.links.signed(src)) {
-          this.links.refresh().then(() => { if (token === this.loadToken) loadStep(i, true); });
+        if (!plain && this.links.signed(src)) {
+          this.links.refresh();
+          loadStep(i, true);
           return;
         }
         this.root.classList.remove("is-loading");

@@ -305,3 +305,73 @@ def test_a_revoked_grant_stops_new_and_old_urls(stack, people):
         time.sleep(0.2)
     assert outsider.get(url)[0] == 410
     assert time.monotonic() - issued <= LINK_SECONDS + 1
+
+
+@pytest.mark.browser
+def test_the_viewer_in_chromium_turns_pages_on_signed_urls(stack, people):
+    """The document viewer asks for signed URLs and loads its pages from nginx;
+    a signed URL that fails falls back to Django's check."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    s = stack.seed
+    responses: list[tuple[str, int, str]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                ignore_https_errors=True, viewport={"width": 1280, "height": 800}
+            )
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": people["delegate"].cookie(
+                            settings.SESSION_COOKIE_NAME
+                        ),
+                        "url": stack.url,
+                    }
+                ]
+            )
+            page = context.new_page()
+            page.on(
+                "response",
+                lambda r: responses.append(
+                    (r.url, r.status, r.headers.get("x-nghisu-sender", ""))
+                ),
+            )
+            page.goto(f"{stack.url}/documents/{s['document']}/")
+            page.wait_for_selector(".viewer-img[src]")
+            page.wait_for_function(
+                "() => performance.getEntriesByType('resource')"
+                ".some((e) => e.name.includes('/pages/links/'))"
+            )
+            page.wait_for_function("() => window.nghisuViewer.links.data")
+            page.evaluate("() => window.nghisuViewer.goTo(2)")
+            page.wait_for_function(
+                "() => document.querySelector('.viewer-img').src.includes('/pi/')"
+            )
+            page.wait_for_timeout(500)
+            # A forged signature: the image still shows, through Django's check.
+            page.evaluate(
+                "() => { const v = window.nghisuViewer; "
+                "v.links.data.sigs = v.links.data.sigs.map(() => 'A'.repeat(22)); "
+                "v.goTo(1); }"
+            )
+            page.wait_for_function(
+                "() => !document.querySelector('.viewer-img').src.includes('/pi/')"
+                " && document.querySelector('.viewer-img').complete"
+            )
+            page.wait_for_timeout(500)
+        finally:
+            browser.close()
+    signed = [r for r in responses if "/pi/" in r[0]]
+    assert any(
+        status == 200 and sender == "secure-link" for _u, status, sender in signed
+    )
+    assert any(status == 403 for _u, status, _s in signed), "the forged URL"
+    plain = [r for r in responses if "/pages/1/?w=" in r[0] and r[1] == 200]
+    assert plain, "the fallback through Django"
