@@ -920,7 +920,8 @@ def minutes_pdf(request, meeting_id: int, version: int):
             content_type="application/pdf",
             attachment=request.GET.get("download") == "1",
             filename=filename,
-            cache="private, max-age=0",
+            cache="private, no-cache",
+            etag=f'"{minutes_row.sha256[:32]}"' if minutes_row.sha256 else None,
         )
     try:
         data = builder.render_pdf(builder.build_spec(meeting, minutes_row))
