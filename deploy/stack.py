@@ -266,7 +266,7 @@ def _site_command(argv: list[str]) -> None:
     parser.add_argument("--cert", required=True)
     parser.add_argument("--cert-key", required=True)
     parser.add_argument("--static-root", default="/srv/nghisu/var/staticfiles")
-    parser.add_argument("--media-root", default="/srv/nghisu/media")
+    parser.add_argument("--media-root", default="/srv/nghisu/shared/media")
     parser.add_argument("--listen", default="443")
     parser.add_argument(
         "--page-link-secret", default=os.environ.get("PAGE_LINK_SECRET")

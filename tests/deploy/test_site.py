@@ -82,4 +82,4 @@ def test_the_site_command_prints_a_production_site(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "listen 443 ssl http2;" in out and "listen 80;" in out
-    assert "alias /srv/nghisu/media/;" in out
+    assert "alias /srv/nghisu/shared/media/;" in out
