@@ -375,3 +375,62 @@ def test_the_viewer_in_chromium_turns_pages_on_signed_urls(stack, people):
     assert any(status == 403 for _u, status, _s in signed), "the forged URL"
     plain = [r for r in responses if "/pages/1/?w=" in r[0] and r[1] == 200]
     assert plain, "the fallback through Django"
+
+
+@pytest.mark.browser
+def test_the_room_in_chromium_shows_presented_pages_on_signed_urls(stack):
+    """The chair presents through nginx; the delegate's room shows the pages
+    on signed URLs that nginx serves."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    s = stack.seed
+    meeting = s["meeting"]
+
+    async def to_the_document_item() -> None:
+        chair = await Client.connect(
+            stack.web_ports[0], meeting, s["cookies"]["chutoa"]
+        )
+        await chair.command("agenda.goto", item=s["items"][0])
+        await chair.close()
+
+    asyncio.run(to_the_document_item())
+    signed: list[tuple[int, str]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            pages = {}
+            for username in ("chutoa", "daibieu01"):
+                context = browser.new_context(
+                    ignore_https_errors=True, viewport={"width": 1280, "height": 800}
+                )
+                name, _, value = s["cookies"][username].partition("=")
+                context.add_cookies([{"name": name, "value": value, "url": stack.url}])
+                page = context.new_page()
+                page.goto(f"{stack.url}/meetings/{meeting}/room/")
+                page.wait_for_selector('[data-conn][data-state="open"]')
+                pages[username] = page
+            chair, delegate = pages["chutoa"], pages["daibieu01"]
+            delegate.on(
+                "response",
+                lambda r: (
+                    "/pi/" in r.url
+                    and signed.append((r.status, r.headers.get("x-nghisu-sender", "")))
+                ),
+            )
+            chair.click("[data-present]")
+            delegate.wait_for_selector('img.page[data-page="1"]')
+            delegate.wait_for_timeout(500)  # the signed list arrives
+            chair.click("[data-page-next]")
+            delegate.wait_for_selector('img.page[data-page="2"]')
+            delegate.wait_for_function(
+                "() => document.querySelector('img.page').src.includes('/pi/')"
+                " && document.querySelector('img.page').complete"
+                " && document.querySelector('img.page').naturalWidth > 0"
+            )
+        finally:
+            browser.close()
+    assert (200, "secure-link") in signed
