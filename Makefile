@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint bench install install-dev messages clean
+.PHONY: run stack test lint bench install install-dev messages clean
 
 $(VENV)/bin/activate:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nghị Sự needs Python 3.11 or newer"'
@@ -47,6 +47,16 @@ run: install messages
 	  sleep 1; echo ""; cat var/demo-accounts.txt; echo ""; \
 	  echo "Nghị Sự: http://$(HOST):$(PORT)/   (Ctrl+C to stop)"; \
 	  wait
+
+# The production layout on one machine: nginx (TLS, self-signed) in front of two
+# web processes, a worker and the scheduler, on PostgreSQL and Redis (created if
+# missing); https://127.0.0.1:$(STACK_PORT)/. STACK_ARGS=--demo loads the demo.
+STACK_PORT ?= 8443
+stack: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nghisu_stack
+stack: export REDIS_URL ?= redis://127.0.0.1:6379/0
+stack: install messages
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx is missing: apt-get install nginx"; exit 1; }
+	$(PY) -m deploy.stack --port $(STACK_PORT) $(STACK_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

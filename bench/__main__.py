@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import report, suites
+from bench import nginx, report, suites
 from bench.proc import machine
 from bench.servers import ROOT, Templates
 
@@ -112,6 +112,10 @@ BENCHES = {
     "rooms": suites.many_rooms,
     "documents": None,  # bench.documents, imported lazily
     "annotations": None,  # bench.annotations, imported lazily
+    # The same through nginx (TLS, wss), and the page image it serves alone.
+    "fanout_nginx": nginx.fanout,
+    "rooms_nginx": nginx.many_rooms,
+    "pages": nginx.pages,
 }
 
 
@@ -123,6 +127,9 @@ ROW_NAMES = {
     "rooms": "many_rooms",
     "documents": "documents",
     "annotations": "annotations",
+    "fanout_nginx": "fanout",
+    "rooms_nginx": "many_rooms",
+    "pages": "pages",
 }
 
 

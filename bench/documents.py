@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import ssl
 
 from bench.driver import latency_stats
 from bench.proc import cpu_seconds, now_ns
@@ -19,8 +20,11 @@ from bench.servers import PASSWORD, Stack, profiling
 logger = logging.getLogger("bench")
 
 
-async def _fetch_loop(port: int, path: str, cookie: str, count: int, out: list) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _fetch_loop(
+    port: int, path: str, cookie: str, count: int, out: list, tls: str | None = None
+) -> None:
+    context = ssl.create_default_context(cafile=tls) if tls else None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
     request = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
         "Connection: keep-alive\r\n\r\n"
@@ -43,14 +47,17 @@ async def _fetch_loop(port: int, path: str, cookie: str, count: int, out: list) 
 
 
 def _load(
-    port: int, path: str, cookie: str, concurrency: int, total: int, conn
+    port: int, path: str, cookie: str, concurrency: int, total: int, conn, tls=None
 ) -> None:
     async def run() -> tuple[list, float]:
         out: list = []
         per = max(1, total // concurrency)
         t0 = now_ns()
         await asyncio.gather(
-            *(_fetch_loop(port, path, cookie, per, out) for _ in range(concurrency))
+            *(
+                _fetch_loop(port, path, cookie, per, out, tls)
+                for _ in range(concurrency)
+            )
         )
         return out, (now_ns() - t0) / 1e9
 
@@ -58,12 +65,20 @@ def _load(
 
 
 def cached_page_load(
-    port: int, path: str, cookie: str, concurrency: int, total: int
+    port: int,
+    path: str,
+    cookie: str,
+    concurrency: int,
+    total: int,
+    *,
+    tls: str | None = None,
 ) -> dict:
+    """``total`` GETs of ``path`` on ``concurrency`` keep-alive connections, from
+    a process of its own; over TLS trusting the certificate file ``tls``."""
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(
-        target=_load, args=(port, path, cookie, concurrency, total, child)
+        target=_load, args=(port, path, cookie, concurrency, total, child, tls)
     )
     proc.start()
     results, seconds = parent.recv()

@@ -8,6 +8,7 @@ import logging
 import math
 from collections.abc import Iterator
 
+from bench import front
 from bench.clients import ClientPool, Target
 from bench.driver import Chair, latency_stats
 from bench.proc import cpu_seconds, now_ns, rss_bytes
@@ -39,13 +40,15 @@ def targets_for(
     ports: list[int], cookies: dict[str, str], users: list[str], meeting: int, start=0
 ) -> list[Target]:
     out = []
+    through = front.front_for(ports)  # bench/nginx.py: through nginx, on wss
     for i, user in enumerate(users):
         port = ports[i % len(ports)]
+        scheme, port = ("s", through) if through else ("", port)
         out.append(
             Target(
-                url=f"ws://127.0.0.1:{port}/ws/meetings/{meeting}/",
+                url=f"ws{scheme}://127.0.0.1:{port}/ws/meetings/{meeting}/",
                 cookie=cookies.get(user, ""),
-                origin=f"http://127.0.0.1:{port}",
+                origin=f"http{scheme}://127.0.0.1:{port}",
                 meeting=meeting,
                 index=start + i,
             )

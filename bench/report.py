@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench import nginx
+
 SYSTEMS = {
     "nghisu": "Nghị Sự (Daphne)",
     "nghisu_uvicorn": "Nghị Sự (uvicorn)",
@@ -12,6 +14,9 @@ SYSTEMS = {
     "baseline_b": "B: tutorial Channels",
 }
 
+
+#: Rows of the benchmarks through nginx (bench/nginx.py prints and checks them).
+NGINX_ROWS = {"fanout_nginx", "many_rooms_nginx", "pages"}
 
 #: Issue 8's fan-out goals per run of Nghị Sự: (server, layer, p99 limit in ms).
 FANOUT_GOALS = {
@@ -154,6 +159,8 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
                         cached["p50_ms"] < 15,
                     )
                 )
+        elif r["bench"] in NGINX_ROWS:
+            out.extend(nginx.goals(r))
         elif r["bench"] == "annotations" and (r.get("export") or {}).get("ratio"):
             e = r["export"]
             out.append(
@@ -283,6 +290,8 @@ def table(run: dict) -> str:
                 )
         elif r["bench"] == "annotations":
             lines.extend(_annotation_lines(r))
+        elif r["bench"] in NGINX_ROWS:
+            lines.extend(nginx.report_lines(r))
     checked = goals(run)
     if checked:
         lines.append("")

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import httpc
+from bench import front, httpc
 from bench.proc import free_port, wait_port
 from nghisu import serve
 
@@ -252,6 +252,10 @@ class Stack:
             wait_port(server.port, proc=server.proc, log=server.log)
 
         self.servers.extend(started)
+        if front.enabled() and app == "nghisu.asgi:application":
+            # bench/nginx.py: the same run with nginx in front (tablets on wss).
+            port, proc, log = front.start(self.dir, [s.port for s in started])
+            self.servers.append(Server("nginx", port, proc, log))
         return started
 
     def login_all(

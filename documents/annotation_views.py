@@ -14,11 +14,10 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -30,8 +29,9 @@ from documents import annotation_queries as aq
 from documents import annotations as ann
 from documents import pdf
 from documents.queries import access_version, perms_for
-from documents.views import _ip, _stream_file, watermark_lines
+from documents.views import _ip, watermark_lines
 from nghisu.errors import ActionError
+from nghisu.files import send_file
 
 #: Largest JSON body of one save (a 5,000-point stroke is about 100 KB).
 MAX_BODY = 1_000_000
@@ -236,15 +236,12 @@ async def annotated_download(request, document_id: int, number: int):
         watermarked=bool(watermark),
     )
     name = Path(version.original_name).stem or "tai-lieu"
-    response = StreamingHttpResponse(
-        _stream_file(Path(path)), content_type="application/pdf"
+    return send_file(
+        request,
+        path,
+        content_type="application/pdf",
+        filename=f"{name}-v{version.number}-ghi-chu.pdf",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{name}-v{version.number}-ghi-chu.pdf"
-    )
-    response["Content-Length"] = str(Path(path).stat().st_size)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

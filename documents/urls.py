@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{_version}status/", views.version_status, name="status"),
     path(f"{_version}download/", views.download, name="download"),
     path(f"{_version}pages/<int:page>/", views.page_image, name="page"),
+    path(f"{_version}pages/links/", views.page_links, name="page_links"),
     path(f"{_version}pages/<int:page>/words/", views.page_words, name="words"),
     path("<int:document_id>/share/", views.share, name="share"),
     path("<int:document_id>/share/find/", views.share_find, name="share_find"),

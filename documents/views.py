@@ -13,7 +13,6 @@ pool's worker processes.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from asgiref.sync import sync_to_async
@@ -25,22 +24,22 @@ from django.http import (
     HttpResponse,
     HttpResponseNotModified,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Body, User
 from documents import actions, pdf, processing, queries, signatures
+from documents import page_links as page_links_module
 from documents.forms import DocumentEditForm, UploadForm
 from documents.models import DocumentPage, VersionStatus
 from documents.search import search as run_search
 from nghisu.errors import ActionError, NotFound
+from nghisu.files import etag_matches, send_file
 from nghisu.text import fold
 from submissions.once import OnceForm, create_once, replayed
 
@@ -209,6 +208,9 @@ def document_detail(request, document_id: int, number: int | None = None):
             "widths": list(_widths()),
             "imageUrl": f"{base}versions/{version.number}/pages/{{page}}/",
             "wordsUrl": f"{base}versions/{version.number}/pages/{{page}}/words/",
+            "linksUrl": f"{base}versions/{version.number}/pages/links/"
+            if page_links_module.enabled() and not document.is_confidential
+            else None,
             "textLayer": not document.is_confidential,
             "thumbWidth": processing.THUMBNAIL_WIDTH,
             "labels": {
@@ -310,11 +312,6 @@ def _resolve_page(user, document_id, number, page, perm="view_document"):
     return document, version
 
 
-def _etag_matches(request, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    return etag in [t.strip() for t in header.split(",")] or header.strip() == "*"
-
-
 @login_required
 @require_GET
 async def page_image(request, document_id: int, number: int, page: int):
@@ -339,26 +336,52 @@ async def page_image(request, document_id: int, number: int, page: int):
         f'-{viewer_key}"' if viewer_key else '"'
     )
     cache = "private, no-cache" if viewer_key else "private, max-age=86400"
-    if _etag_matches(request, etag):
-        response = HttpResponseNotModified()
-    else:
+    path, ctype, content = "", "image/png", None
+    if not etag_matches(request, etag):
         try:
-            data, ctype = await sync_to_async(_load_image, thread_sensitive=False)(
-                version, page, width, watermark, viewer_key
-            )
+            path, ctype, content = await sync_to_async(
+                _load_image, thread_sensitive=False
+            )(version, page, width, watermark, viewer_key)
         except pdf.PdfError as exc:
             return HttpResponse(exc.message, status=503, content_type="text/plain")
-        response = HttpResponse(data, content_type=ctype)
-    response["ETag"] = etag
-    response["Cache-Control"] = cache
-    return response
+    return send_file(
+        request, path, content_type=ctype, cache=cache, etag=etag, content=content
+    )
 
 
-def _load_image(version, page, width, watermark, viewer_key) -> tuple[bytes, str]:
+def _load_image(version, page, width, watermark, viewer_key):
+    """(path, content type, bytes) of the page image; the bytes only when Django
+    sends it (a page image is small: one read beats a stream)."""
     path, ctype = processing.render_page(
         version, page, width, watermark=watermark, viewer_key=viewer_key
     )
-    return Path(path).read_bytes(), ctype
+    content = None if settings.FILE_SENDER == "nginx" else Path(path).read_bytes()
+    return path, ctype, content
+
+
+@login_required
+@require_GET
+def page_links(request, document_id: int, number: int):
+    """Signed page-image URLs of a version for this session (served by nginx).
+
+    ``{"template": null}`` when signing is off or the document is confidential
+    (then the client keeps the page view's URLs). documents/page_links.py.
+    """
+    document = queries.access_document(request.user, document_id)
+    version = queries.access_version(document, number)
+    if version.status != VersionStatus.READY:
+        raise NotFound()
+    session_key = request.session.session_key
+    if not page_links_module.enabled() or document.is_confidential or not session_key:
+        response = JsonResponse({"template": None})
+    else:
+        response = JsonResponse(
+            page_links_module.links(
+                user_id=request.user.pk, version=version, session_key=session_key
+            )
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -371,7 +394,7 @@ def page_words(request, document_id: int, number: int, page: int):
     """
     document, version = _resolve_page(request.user, document_id, number, page)
     etag = f'"{version.sha256[:24]}-p{page}-words"'
-    if _etag_matches(request, etag):
+    if etag_matches(request, etag):
         response = HttpResponseNotModified()
     else:
         words = []
@@ -419,26 +442,12 @@ async def download(request, document_id: int, number: int):
         user, document, version, ip=_ip(request), watermarked=bool(watermark)
     )
     name = Path(version.original_name).stem or "tai-lieu"
-    response = StreamingHttpResponse(
-        _stream_file(Path(path)), content_type="application/pdf"
+    return send_file(
+        request,
+        path,
+        content_type="application/pdf",
+        filename=f"{name}-v{version.number}.pdf",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{name}-v{version.number}.pdf"
-    )
-    response["Content-Length"] = str(Path(path).stat().st_size)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-async def _stream_file(path: Path, chunk: int = 1 << 20):
-    """Yield a file in chunks, reading outside the event loop and Django's thread."""
-    read = partial(sync_to_async, thread_sensitive=False)
-    handle = await read(open)(path, "rb")
-    try:
-        while data := await read(handle.read)(chunk):
-            yield data
-    finally:
-        handle.close()
 
 
 # --- sharing -----------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    FileResponse,
     HttpResponse,
     HttpResponseNotModified,
     JsonResponse,
@@ -30,6 +29,7 @@ from meetings import room, voting
 from meetings.models import Role, role_label
 from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
+from nghisu.files import send_file
 
 STATUS_BY_CODE = {
     "forbidden": 403,
@@ -299,8 +299,11 @@ def counting_record(request, meeting_id: int, vote_id: int):
         path = _record_file(vote, request.user)
     except PdfError as exc:
         return HttpResponse(exc.message, status=503, content_type="text/plain")
-    response = FileResponse(path.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="bien-ban-kiem-phieu-{vote.pk}.pdf"'
+    return send_file(
+        request,
+        path,
+        content_type="application/pdf",
+        filename=f"bien-ban-kiem-phieu-{vote.pk}.pdf",
+        attachment=False,
+        cache="private, max-age=0",
     )
-    return response

@@ -7,7 +7,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from meetings.models import (
     Participant,
 )
 from nghisu.errors import ActionError, NotFound
+from nghisu.files import send_file
 from submissions.once import OnceForm, create_once, replayed
 
 STATUS_BY_CODE = {
@@ -913,11 +914,14 @@ def minutes_pdf(request, meeting_id: int, version: int):
     meeting = minutes_row.meeting
     filename = f"bien-ban-{meeting.pk}-v{minutes_row.version}.pdf"
     if minutes_row.is_locked and minutes_row.pdf:
-        return FileResponse(
-            minutes_row.pdf.open("rb"),
+        return send_file(
+            request,
+            minutes_row.pdf.path,
             content_type="application/pdf",
-            as_attachment=request.GET.get("download") == "1",
+            attachment=request.GET.get("download") == "1",
             filename=filename,
+            cache="private, no-cache",
+            etag=f'"{minutes_row.sha256[:32]}"' if minutes_row.sha256 else None,
         )
     try:
         data = builder.render_pdf(builder.build_spec(meeting, minutes_row))

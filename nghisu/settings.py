@@ -105,6 +105,25 @@ TEMPLATES = [
 
 # --- data -----------------------------------------------------------------------
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL"), VAR_DIR)}
+# Connections to PostgreSQL. Under ASGI every request runs its sync code on a
+# thread of its own, so CONN_MAX_AGE > 0 would reuse nothing (and leave the
+# connection of each finished thread open): it stays 0, with health checks. A
+# new connection costs about 15 queries' time (docs/deployment.md), so
+# DATABASE_POOL=N gives each process a pool of at most N connections (Django's
+# own, psycopg_pool), shared by its requests; the room keeps ROOM_DB_THREADS of
+# them open for its commands, so N must exceed that.
+DATABASE_POOL = env_int("DATABASE_POOL", 0)
+if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _room_threads = env_int("ROOM_DB_THREADS", 8)
+    if _room_threads >= DATABASE_POOL:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL={DATABASE_POOL} must be larger than ROOM_DB_THREADS."
+        )
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 2,
+        "max_size": DATABASE_POOL,
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = redis_url_from_env()
@@ -160,6 +179,30 @@ TASKS = {
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served directly: every file goes through a view
+
+# Who sends a stored file once its view has checked the permission (nghisu/files.py):
+# "django" streams it (the default, `make run`); "nginx" answers with
+# X-Accel-Redirect to nginx's internal location FILE_ACCEL_PREFIX, an alias of
+# MEDIA_ROOT (deploy/nginx/). docs/deployment.md, docs/security.md.
+FILE_SENDER = os.environ.get("FILE_SENDER", "django")
+if FILE_SENDER not in {"django", "nginx"}:
+    raise ImproperlyConfigured(
+        f"FILE_SENDER={FILE_SENDER!r} is not supported; use 'django' or 'nginx'."
+    )
+FILE_ACCEL_PREFIX = "/_files/"
+# Page images through nginx alone (documents/page_links.py): with a secret shared
+# with nginx's secure_link, a client that passed Django's check gets page-image
+# URLs signed for its session and page, valid PAGE_LINK_SECONDS at most (<= 60:
+# a revoked grant stops them within that). Empty: every image goes through Django.
+PAGE_LINK_SECRET = os.environ.get("PAGE_LINK_SECRET", "")
+PAGE_LINK_SECONDS = env_int("PAGE_LINK_SECONDS", 60)
+if not 2 <= PAGE_LINK_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        f"PAGE_LINK_SECONDS={PAGE_LINK_SECONDS} must be between 2 and 60."
+    )
+if PAGE_LINK_SECRET and len(PAGE_LINK_SECRET) < 32:
+    raise ImproperlyConfigured("PAGE_LINK_SECRET must be at least 32 characters.")
+PAGE_LINK_PREFIX = "/pi/"
 
 # Private keys of open secret votes (one file each, mode 0600), destroyed when the
 # vote closes. Outside the database on purpose; every web process on every machine

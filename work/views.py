@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.queries import get_body
 from nghisu.errors import ActionError, NotFound
+from nghisu.files import send_file
 from submissions.once import create_once, replayed
 from work import actions, dashboard, queries, reports
 from work.forms import (
@@ -269,14 +270,12 @@ def consultation_report(request, consultation_id: int):
             request, _("Phiếu tổng hợp ý kiến đang được tạo; vui lòng thử lại sau.")
         )
         return redirect("work:consultation_detail", consultation.pk)
-    response = FileResponse(
-        consultation.report_pdf.open("rb"),
+    return send_file(
+        request,
+        consultation.report_pdf.path,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"phieu-tong-hop-y-kien-{consultation.pk}.pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

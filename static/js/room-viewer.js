@@ -11,6 +11,7 @@
 // to the layer by room.js (`onRoomEvent`); the layer opens no socket.
 
 import { AnnotationLayer, readLabels } from "./annotations.js";
+import { PageLinks } from "./page-links.js";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -24,10 +25,14 @@ function el(tag, attrs = {}, ...children) {
 }
 
 export class RoomPageView extends EventTarget {
-  // configUrl: the config URL of document 0, version 0 (room.html fills it in).
-  constructor(configUrl) {
+  // configUrl: the config URL of document 0, version 0 (room.html fills it in);
+  // linksUrl: the signed page-image URLs of document 0, version 0, when nginx
+  // serves page images (page-links.js), else empty.
+  constructor(configUrl, linksUrl = "") {
     super();
     this.configUrl = configUrl;
+    this.linksUrl = linksUrl;
+    this.links = new PageLinks(null);
     this.labels = readLabels();
     this.page = 0;
     this.key = null;
@@ -41,6 +46,13 @@ export class RoomPageView extends EventTarget {
     this.root = el("div", { class: "room-page" }, this.stage, el("p", { class: "room-page-links" }, this.link));
     // Until the config gives the page sizes, the image gives the page's shape.
     this.image.addEventListener("load", () => { this.fit(); if (this.layer) this.layer.render(); });
+    // A signed URL that failed (expired, a revoked grant, no nginx): the same
+    // image through Django's check, and a fresh list for the next pages.
+    this.image.addEventListener("error", () => {
+      if (!this.shown || !this.links.signed(this.image.src)) return;
+      this.links.refresh();
+      this.image.src = this.shown.src ? `${this.shown.src}?w=800` : "";
+    });
     this.bindSwipe();
   }
 
@@ -85,10 +97,23 @@ export class RoomPageView extends EventTarget {
     return w > 0 ? h / w : 1.414;
   }
 
+  imageSrc(shown) {
+    return shown.src ? this.links.url(shown.page, 800, `${shown.src}?w=800`) : "";
+  }
+
   // Show `shown` ({document, version, page, pages, src, title}); return the node.
   show(shown, { region = null, alt = "" } = {}) {
-    const src = shown.src ? `${shown.src}?w=800` : "";
-    if (this.image.getAttribute("src") !== src) this.image.src = src;
+    const key = `${shown.document}-${shown.version}`;
+    if (key !== this.key && this.linksUrl) {
+      this.links = new PageLinks(this.linksUrl.replace(/\/0\/versions\/0\//, `/${shown.document}/versions/${shown.version}/`));
+    }
+    this.shown = shown;
+    // Another page gets a fresh URL; the same page keeps its image (a signed
+    // URL changes every half-lifetime, and re-renders must not reload it).
+    if (this.shownSrc !== shown.src) {
+      this.shownSrc = shown.src;
+      this.image.src = this.imageSrc(shown);
+    }
     this.image.alt = alt;
     this.image.dataset.page = String(shown.page);
     if (region) {
@@ -101,7 +126,6 @@ export class RoomPageView extends EventTarget {
     const viewerUrl = shown.src ? shown.src.replace(/pages\/\d+\/$/, "") : null;
     this.link.hidden = !viewerUrl;
     if (viewerUrl) this.link.href = `${viewerUrl}?page=${shown.page}`;
-    const key = `${shown.document}-${shown.version}`;
     if (key !== this.key) {
       this.key = key;
       this.page = shown.page;

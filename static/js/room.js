@@ -25,7 +25,7 @@ let state = null;
 let clockOffset = 0; // server time - local time, from room.state.now
 let mySpeech = null; // my request while I have the floor
 const RESYNC = new Set(["participants.changed", "meeting.updated", "agenda.changed"]);
-const pageView = new RoomPageView(root.dataset.annotationsUrl); // page + annotation layer
+const pageView = new RoomPageView(root.dataset.annotationsUrl, root.dataset.pageLinksUrl); // page + annotation layer
 window.nghisuRoomPage = pageView;
 
 async function castOverHttp(vote, option, id) {

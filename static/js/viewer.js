@@ -7,8 +7,11 @@
 //
 // config: { pages, sizes: [[w, h] pt, ...], widths: [160, 400, ...],
 //   imageUrl: ".../pages/{page}/", wordsUrl: ".../pages/{page}/words/",
+//   linksUrl: ".../pages/links/" or null (signed URLs nginx serves, page-links.js),
 //   textLayer: bool, thumbWidth: 160, labels: {...} }
 // Events: "pagechange" {page, pageCount}, "zoomchange" {zoom}.
+
+import { PageLinks } from "./page-links.js";
 
 const ZOOMS = [1, 1.5, 2, 3];
 const SLOW = new Set(["slow-2g", "2g", "3g"]);
@@ -41,6 +44,7 @@ export class Viewer extends EventTarget {
     this.zoom = 1;
     this.loadToken = 0;
     this.wordsCache = new Map();
+    this.links = new PageLinks(config.linksUrl);
     this.build();
     this.bind();
     this.goTo(startPage);
@@ -91,6 +95,22 @@ export class Viewer extends EventTarget {
     return width ? `${base}?w=${width}` : base;
   }
 
+  // A page image: the signed URL nginx serves while one is valid, else Django's
+  // (`plain`: always Django's, after a signed URL failed).
+  imageUrl(page, width, plain = false) {
+    const django = this.url(this.config.imageUrl, page, width);
+    return plain ? django : this.links.url(page, width, django);
+  }
+
+  // An image whose signed URL failed (expired, a revoked grant, no nginx) goes
+  // through Django's check instead, and the list is refreshed for the next ones.
+  retryImage(img, page, width) {
+    if (!this.links.signed(img.src)) return false;
+    this.links.refresh();
+    img.src = this.imageUrl(page, width, true);
+    return true;
+  }
+
   build() {
     const L = this.labels;
     this.prevButton = el("button", { type: "button", class: "btn", "aria-label": L.prev || "‹", onclick: () => this.prev() }, "‹");
@@ -117,7 +137,8 @@ export class Viewer extends EventTarget {
     this.stage = el("div", { class: "viewer-stage", tabindex: "0", "aria-live": "polite" }, this.sheet, this.status);
     this.thumbs = el("ol", { class: "viewer-thumbs", "aria-label": L.thumbs || "" });
     for (let p = 1; p <= this.pageCount; p += 1) {
-      const img = el("img", { loading: "lazy", alt: "", src: this.url(this.config.imageUrl, p, this.config.thumbWidth) });
+      const img = el("img", { loading: "lazy", alt: "", src: this.imageUrl(p, this.config.thumbWidth) });
+      img.addEventListener("error", () => this.retryImage(img, p, this.config.thumbWidth));
       const ratio = this.ratio(p);
       img.style.aspectRatio = `${1 / ratio}`;
       this.thumbs.append(el("li", {}, el("button", {
@@ -210,7 +231,7 @@ export class Viewer extends EventTarget {
     this.stage.scrollTo?.({ top: 0, left: 0 });
     this.status.hidden = true;
     // The thumbnail is usually cached already: show it at once, then sharpen.
-    this.image.src = this.url(this.config.imageUrl, this.page, this.config.thumbWidth);
+    this.image.src = this.imageUrl(this.page, this.config.thumbWidth);
     this.image.alt = `${this.labels.page || "Trang"} ${this.page}`;
     this.loadImage();
     this.loadWords();
@@ -222,8 +243,8 @@ export class Viewer extends EventTarget {
     const target = this.targetWidth();
     const steps = isSlowConnection() && target > 400 ? [400, target] : [target];
     this.root.classList.add("is-loading");
-    const loadStep = (i) => {
-      const src = this.url(this.config.imageUrl, page, steps[i]);
+    const loadStep = (i, plain = false) => {
+      const src = this.imageUrl(page, steps[i], plain);
       const probe = new Image();
       probe.onload = () => {
         if (token !== this.loadToken) return;
@@ -233,6 +254,11 @@ export class Viewer extends EventTarget {
       };
       probe.onerror = () => {
         if (token !== this.loadToken) return;
+        if (!plain && this.links.signed(src)) {
+          this.links.refresh();
+          loadStep(i, true);
+          return;
+        }
         this.root.classList.remove("is-loading");
         this.status.hidden = false;
         this.status.replaceChildren(
@@ -248,7 +274,7 @@ export class Viewer extends EventTarget {
   preload(page, width) {
     if (page > this.pageCount) return;
     const img = new Image();
-    img.src = this.url(this.config.imageUrl, page, width);
+    img.src = this.imageUrl(page, width);
   }
 
   async loadWords() {

@@ -333,3 +333,9 @@ def test_minutes_page_for_the_chair(client, cast, running):
     assert Minutes.objects.get(pk=minutes.pk).status == "approved"
     pdf = client.get(url("minutes_pdf", running, minutes.version))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # The approved file never changes: a private cache revalidates it by ETag.
+    assert pdf["Cache-Control"] == "private, no-cache"
+    again = client.get(
+        url("minutes_pdf", running, minutes.version), HTTP_IF_NONE_MATCH=pdf["ETag"]
+    )
+    assert again.status_code == 304

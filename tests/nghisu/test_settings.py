@@ -35,6 +35,33 @@ def test_check_deploy_is_clean_with_production_values():
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_is_clean_behind_nginx_as_deploy_stack_runs_it():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **PRODUCTION,
+        FILE_SENDER="nginx",
+        PAGE_LINK_SECRET="p" * 48,
+        TRUSTED_PROXIES="127.0.0.1",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FILE_SENDER": "apache"}, "FILE_SENDER='apache' is not supported"),
+        ({"PAGE_LINK_SECONDS": "300"}, "PAGE_LINK_SECONDS=300 must be between"),
+        ({"PAGE_LINK_SECRET": "short"}, "PAGE_LINK_SECRET must be at least 32"),
+    ],
+)
+def test_file_sending_settings_are_checked(env, message):
+    result = manage("check", DEBUG="1", **env)
+    assert result.returncode == 2 and message in result.stderr
+
+
 def test_a_missing_secret_key_in_production_stops_with_one_clear_line():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = manage("check", **env)
