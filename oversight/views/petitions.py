@@ -162,6 +162,13 @@ def petition_import(request, period_id: int):
         )
     except ActionError as exc:
         return refused(request, exc, _period_url(period))
+    if result.created and result.errors:
+        return done(
+            request,
+            _("Đã nhập %(n)s kiến nghị; bỏ qua %(m)s dòng lỗi.")
+            % {"n": result.created, "m": len(result.errors)},
+            _period_url(period),
+        )
     if result.ok:
         return done(
             request,
