@@ -34,10 +34,11 @@ def managers_of(body: Body | int) -> list[User]:
     ]
 
 
-def officials_of(agency: Agency) -> list[AgencyOfficial]:
+def officials_of(agency: Agency | int) -> list[AgencyOfficial]:
     """The agency's active officials, first registered first (1 query)."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
     return list(
-        AgencyOfficial.objects.filter(agency=agency, active=True)
+        AgencyOfficial.objects.filter(agency_id=agency_id, active=True)
         .select_related("user")
         .order_by("id")
     )

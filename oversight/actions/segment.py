@@ -24,6 +24,7 @@ from meetings import events
 from meetings.models import MeetingStatus
 from meetings.queries import viewer_for
 from nghisu.errors import ActionError
+from oversight.actions._common import officials_of
 from oversight.actions.written import request_written_answer
 from oversight.models import Outcome, Phase, Question, QuestionSegment, QuestionSession
 
@@ -64,6 +65,11 @@ def _current(segment: QuestionSegment) -> Question:
         .select_related("meeting", "meeting__body", "agency", "official", "asker")
         .get(pk=segment.current_id)
     )
+
+
+def _answerer(segment: QuestionSegment, question: Question):
+    named = segment.officials.filter(agency_id=question.agency_id, active=True)
+    return named.first() or next(iter(officials_of(question.agency_id)), None)
 
 
 def _phase(segment: QuestionSegment, phase: str, seconds: int) -> None:
@@ -128,7 +134,9 @@ def call_question(
                     _("Không còn câu hỏi nào trong danh sách."), code="empty"
                 )
         chosen.asked_at = timezone.now()
-        chosen.save(update_fields=["segment", "order", "asked_at"])
+        if chosen.official_id is None:  # who answers: the segment's official of
+            chosen.official = _answerer(segment, chosen)  # the agency, or its first
+        chosen.save(update_fields=["segment", "order", "asked_at", "official"])
         segment.current = chosen
         _phase(segment, Phase.ASKING, _session(segment).ask_seconds)
         _publish(actor, segment, "call", question=chosen.pk)
