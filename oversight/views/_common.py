@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -55,3 +56,9 @@ def done(request, text: str, to: str):
 def bad_choice(request, to: str):
     messages.error(request, _("Lựa chọn không hợp lệ."))
     return redirect(to)
+
+
+def in_unit(unit, prefix: str = "") -> Q:
+    """Agencies of ``unit`` and of the units directly under it (a province's
+    departments and its communes' People's Committees)."""
+    return Q(**{f"{prefix}unit": unit}) | Q(**{f"{prefix}unit__parent": unit})

@@ -14,7 +14,16 @@ from meetings.models import Meeting
 from nghisu.errors import ActionError, NotFound
 from oversight import actions, queries
 from oversight.models import Agency, AgencyOfficial, Petition, PetitionStatus
-from oversight.views._common import date_field, done, ids, int_or_none, refused
+from oversight.views._common import (
+    date_field,
+    done,
+    ids,
+    int_or_none,
+    refused,
+)
+from oversight.views._common import (
+    in_unit as _in_unit,
+)
 
 
 @login_required
@@ -100,9 +109,9 @@ def _period_page(request, period, *, status: int = 200, **extra):
             "statuses": PetitionStatus.choices,
             "q": query,
             "status": wanted,
-            "agencies": Agency.objects.filter(unit=period.body.unit),
+            "agencies": Agency.objects.filter(_in_unit(period.body.unit)),
             "officials": AgencyOfficial.objects.filter(
-                active=True, agency__unit=period.body.unit
+                _in_unit(period.body.unit, "agency__"), active=True
             ).select_related("user", "agency"),
             **extra,
         },

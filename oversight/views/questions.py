@@ -20,6 +20,9 @@ from oversight.views._common import (
     int_or_none,
     refused,
 )
+from oversight.views._common import (
+    in_unit as _in_unit,
+)
 
 
 def _list_url(meeting_id: int) -> str:
@@ -45,9 +48,9 @@ def meeting_questions(request, meeting_id: int):
             "session": QuestionSession.objects.filter(meeting=meeting).first(),
             "groups": queries.grouped(rows),
             "merged": [q for q in rows if q.merged_into_id],
-            "agencies": Agency.objects.filter(unit=meeting.body.unit),
+            "agencies": Agency.objects.filter(_in_unit(meeting.body.unit)),
             "officials": AgencyOfficial.objects.filter(
-                active=True, agency__unit=meeting.body.unit
+                _in_unit(meeting.body.unit, "agency__"), active=True
             ).select_related("user", "agency"),
             "segments": meeting.question_segments.select_related("agenda_item"),
         },
@@ -79,7 +82,7 @@ def question_new(request, meeting_id: int):
     meeting = queries.questions_meeting(request.user, meeting_id)
     to = _list_url(meeting.pk)
     agency = Agency.objects.filter(
-        pk=int_or_none(request.POST.get("agency")), unit=meeting.body.unit
+        _in_unit(meeting.body.unit), pk=int_or_none(request.POST.get("agency"))
     ).first()
     official = AgencyOfficial.objects.filter(
         pk=int_or_none(request.POST.get("official")), active=True
