@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from oversight.models import Outcome, Phase, Question, QuestionSegment
@@ -29,13 +30,18 @@ def _person(question: Question) -> dict:
 
 def segment_snapshot(segment: QuestionSegment) -> dict:
     """The segment's whole state: phase, the current question (who asks, who
-    answers, the text), the timer as server timestamps, the list in order.
+    answers, the text), the timer as server timestamps, the list in order and
+    the floor (questions sent live during the session, not yet in the list).
     Two queries."""
-    rows = list(
-        Question.objects.filter(segment=segment)
+    everything = list(
+        Question.objects.filter(meeting_id=segment.meeting_id)
+        .filter(Q(segment=segment) | Q(live=True, segment__isnull=True))
+        .exclude(outcome=Outcome.MERGED)
         .select_related("asker", "agency", "official__user")
-        .order_by("order", "id")
+        .order_by("order", "created_at", "id")
     )
+    rows = [q for q in everything if q.segment_id == segment.pk]
+    floor = [q for q in everything if q.segment_id is None]
     current = next((q for q in rows if q.pk == segment.current_id), None)
     ends = (
         segment.phase_started_at + datetime.timedelta(seconds=segment.phase_seconds)
@@ -54,15 +60,17 @@ def segment_snapshot(segment: QuestionSegment) -> dict:
         "seconds": segment.phase_seconds,
         "server_now": _iso(timezone.now()),
         "current": _person(current) if current else None,
-        "queue": [
-            {
-                "id": q.pk,
-                "asker": str(q.asker),
-                "topic": q.topic,
-                "official": str(q.official.user) if q.official_id else q.agency.name,
-                "outcome": q.outcome,
-                "outcome_label": str(Outcome(q.outcome).label),
-            }
-            for q in rows
-        ],
+        "queue": [_row(q) for q in rows],
+        "floor": [_row(q) for q in floor if q.outcome == Outcome.PENDING],
+    }
+
+
+def _row(q: Question) -> dict:
+    return {
+        "id": q.pk,
+        "asker": str(q.asker),
+        "topic": q.topic,
+        "official": str(q.official.user) if q.official_id else q.agency.name,
+        "outcome": q.outcome,
+        "outcome_label": str(Outcome(q.outcome).label),
     }

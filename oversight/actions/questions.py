@@ -173,6 +173,10 @@ def submit_question(
         )
         if docs:
             question.documents.set(docs)
+        if live:
+            from oversight.actions.segment import publish_floor
+
+            publish_floor(meeting.pk)
         record_audit(
             actor,
             "question.submit",

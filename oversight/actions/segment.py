@@ -98,6 +98,22 @@ def _publish(actor: User, segment: QuestionSegment, op: str, **detail) -> None:
     )
 
 
+def publish_floor(meeting_id: int) -> None:
+    """A live question was sent: every segment of the meeting publishes its
+    snapshot (the chair's floor list). Call inside the sender's transaction."""
+    from oversight.snapshot import segment_snapshot
+
+    for segment in QuestionSegment.objects.select_for_update().filter(
+        meeting_id=meeting_id
+    ):
+        segment.version += 1
+        segment.save(update_fields=["version"])
+        events.publish(
+            meeting_id,
+            {"type": EVENT, "op": "floor", "segment": segment_snapshot(segment)},
+        )
+
+
 def call_question(
     actor: User, segment: QuestionSegment, *, question: Question | None = None
 ) -> QuestionSegment:

@@ -59,6 +59,19 @@ export function createQuestions(root) {
     for (const button of box.querySelectorAll("[data-qseg-op]")) {
       button.disabled = !allowed[button.dataset.qsegOp];
     }
+    const floor = $("[data-qseg-floor]");
+    floor.hidden = !snap.floor.length;
+    floor.querySelector("ol").replaceChildren(...snap.floor.map((q) => {
+      const li = document.createElement("li");
+      const call = document.createElement("button");
+      call.type = "button";
+      call.className = "btn btn-small";
+      call.textContent = floor.dataset.call;
+      call.disabled = !idle;
+      call.addEventListener("click", () => run("call", call, q.id));
+      li.append(`${q.asker} → ${q.official}: ${q.topic} `, call);
+      return li;
+    }));
     const queue = $("[data-qseg-queue]");
     queue.replaceChildren(...snap.queue.map((q) => {
       const li = document.createElement("li");
@@ -92,8 +105,9 @@ export function createQuestions(root) {
     }
   }
 
-  async function run(op, button) {
+  async function run(op, button, question = null) {
     const body = new URLSearchParams();
+    if (question !== null) body.set("question", String(question));
     if (button.dataset.seconds) body.set("seconds", button.dataset.seconds);
     if (op === "written") body.set("due", $("[data-qseg-due]").value);
     const error = $("[data-qseg-error]");

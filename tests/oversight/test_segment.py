@@ -108,7 +108,9 @@ def test_steps_out_of_order_and_other_people_are_refused(cast, agencies, segment
     assert info.value.code == "empty"
 
 
-def test_a_live_question_from_the_floor_joins_the_segment(cast, agencies, segment):
+def test_a_live_question_from_the_floor_joins_the_segment(
+    cast, agencies, segment, capture_events
+):
     QuestionSession.objects.filter(meeting=segment.meeting).update(
         deadline=timezone.now() - datetime.timedelta(minutes=1)
     )
@@ -119,6 +121,9 @@ def test_a_live_question_from_the_floor_joins_the_segment(cast, agencies, segmen
         topic="Phát sinh tại kỳ họp",
         text="Hỏi thêm về bảo hiểm y tế.",
     )
+    [event] = capture_events.of_type("question.segment")
+    assert event.payload["op"] == "floor"
+    assert [q["id"] for q in event.payload["segment"]["floor"]] == [live.pk]
     actions.call_question(cast.chair, segment, question=live)
     live.refresh_from_db()
     assert live.segment_id == segment.pk and live.live and live.asked_at
