@@ -209,3 +209,22 @@ def test_the_questions_report_pdf_is_in_the_national_format(
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     flat = " ".join(text.split())
     assert "BÁO CÁO KẾT QUẢ CHẤT VẤN" in flat and "Cầm Văn Đông" in flat
+
+
+def test_the_officials_page_costs_a_fixed_number_of_queries(
+    cast, agencies, session, period, django_assert_max_num_queries
+):
+    _question(cast, agencies, session, n=2)
+    rows = _petitions(cast, period, agencies, n=2)
+    actions.forward_petitions(cast.secretary, rows, due=in_days(5))
+    client = client_for(agencies.health_director)
+    url = reverse("oversight:index")
+    client.get(url)
+    with django_assert_max_num_queries(16) as few:
+        assert client.get(url).status_code == 200
+    _question(cast, agencies, session, n=10)
+    more = _petitions(cast, period, agencies, n=10)
+    actions.forward_petitions(cast.secretary, more, due=in_days(5))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.text.count("Y tế ") >= 12
