@@ -18,6 +18,7 @@ from oversight.actions.petitions import (
     merge_petitions,
     register_official,
     resolve_petition,
+    save_agency,
 )
 from oversight.actions.petitions import set_public as set_petition_public
 from oversight.actions.questions import (
@@ -55,6 +56,7 @@ __all__ = [
     "register_official",
     "request_written_answer",
     "resolve_petition",
+    "save_agency",
     "schedule_segment",
     "set_petition_public",
     "set_question_public",

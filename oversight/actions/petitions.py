@@ -308,6 +308,21 @@ def set_public(actor: User, petition: Petition, *, public: bool) -> Petition:
     return petition
 
 
+def save_agency(actor: User, agency: Agency) -> Agency:
+    """Create or rename an agency (an administrator: agencies are reference
+    data, kept in /admin/). Audited as ``agency.save``."""
+    if not actor.is_superuser:
+        raise ActionError(
+            _("Chỉ quản trị hệ thống mới được thêm hoặc sửa cơ quan."),
+            code="forbidden",
+        )
+    agency.name = clean(agency.name, limit=200, label=_("tên cơ quan"))
+    with transaction.atomic():
+        agency.save()
+        record_audit(actor, "agency.save", agency, name=agency.name)
+    return agency
+
+
 def register_official(
     actor: User, agency: Agency, user: User, *, title: str = ""
 ) -> AgencyOfficial:
