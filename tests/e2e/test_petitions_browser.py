@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from tests/oversight/conftest.py)
 """In Chromium at tablet size: the secretary imports petitions from Excel (bad
 rows named, then the good ones imported), forwards one; the official sees only
 their agency's petition and answers it; the answer is published."""
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_petitions_from_excel_to_a_published_answer(
-    live_server, new_context, cast, agencies, period, tmp_path  # noqa: F811
+    live_server, new_context, cast, agencies, period, tmp_path
 ):
     from tests.oversight.test_petitions import ROWS, _xlsx
 
