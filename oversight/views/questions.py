@@ -37,6 +37,8 @@ def meeting_questions(request, meeting_id: int):
     meeting = queries.questions_meeting(request.user, meeting_id)
     manage = meeting.viewer.manage
     rows = queries.meeting_questions(meeting)
+    for q in rows:  # who else asked the same (merged into it)
+        q.co_askers = [m.asker for m in rows if m.merged_into_id == q.pk]
     if not manage:
         rows = [q for q in rows if not q.merged_into_id]
     return render(

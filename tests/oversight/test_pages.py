@@ -228,3 +228,17 @@ def test_the_officials_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert page.text.count("Y tế ") >= 12
+
+
+def test_a_merged_question_lists_every_asker(cast, agencies, session):
+    first, second = (
+        actions.submit_question(
+            who, session, agency=agencies.health, topic="Y tế", text="Thiếu thuốc."
+        )
+        for who in (cast.delegate, cast.delegate2)
+    )
+    actions.merge_questions(cast.secretary, first, [second])
+    page = client_for(cast.delegate).get(
+        reverse("oversight:meeting_questions", args=[session.pk])
+    )
+    assert "Cầm Văn Đông</strong>, <strong>Quàng Thị Ánh" in page.text
