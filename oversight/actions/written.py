@@ -24,6 +24,7 @@ from oversight.actions._common import (
     clean,
     managers_of,
     officials_of,
+    require_body_manager,
     store_uploads,
 )
 from oversight.models import Outcome, Question
@@ -40,13 +41,13 @@ def request_written_answer(
 ) -> Question:
     """Mark ``question`` to be answered in writing by ``due`` (not in the past).
 
-    The body's chairs and secretaries or the meeting's presiding chair (the
-    caller checks; the assignment itself needs a manager of the body). The
+    The body's chairs and secretaries only (they give the assignment). The
     question must be pending or skipped in the hall. Runs inside the caller's
     transaction when there is one. Audited as ``question.written``.
     """
     from work.actions import create_assignment
 
+    require_body_manager(actor, question.meeting.body)
     if not isinstance(due, datetime.date):
         raise ActionError(_("Vui lòng chọn hạn trả lời bằng văn bản."), code="required")
     if due < timezone.localdate():

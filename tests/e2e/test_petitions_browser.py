@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import (
     TABLET_PORTRAIT,
     assert_no_horizontal_scroll,
@@ -49,6 +50,7 @@ def test_petitions_from_excel_to_a_published_answer(
     secretary.get_by_role("button", name="Chuyển cơ quan trả lời").click()
     secretary.get_by_text("Đã chuyển 1 kiến nghị đến cơ quan trả lời.").wait_for()
     screenshot(secretary, "petitions-register")
+    assert_accessible(secretary, "petitions register")
     assert_no_horizontal_scroll(secretary)
 
     official = new_context(viewport=TABLET_PORTRAIT).new_page()
@@ -57,6 +59,7 @@ def test_petitions_from_excel_to_a_published_answer(
     official.get_by_text("Sửa đường liên bản").wait_for()
     assert official.get_by_text("Thêm phòng học").count() == 0  # another agency's
     screenshot(official, "petitions-official-index")
+    assert_accessible(official, "official's index")
     official.get_by_text("Sửa đường liên bản").click()
     official.fill("#a-text", "Đã đưa vào kế hoạch sửa chữa năm 2026.")
     official.get_by_role("button", name="Gửi trả lời").click()
@@ -73,4 +76,5 @@ def test_petitions_from_excel_to_a_published_answer(
     reader.goto(f"{base}/oversight/public/?q=sua+chua")
     reader.get_by_text("Đã đưa vào kế hoạch sửa chữa năm 2026.").wait_for()
     screenshot(reader, "petitions-public")
+    assert_accessible(reader, "public answers")
     assert_no_horizontal_scroll(reader)

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from nghisu import serve
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import (
     TABLET_PORTRAIT,
     assert_no_horizontal_scroll,
@@ -96,6 +97,7 @@ def test_chair_and_two_delegates_run_the_question_segment(browser, new_context, 
     assert _timer_seconds(one) > 200
     screenshot(two, "qseg-delegate-answering")
     screenshot(chair, "qseg-chair-answering")
+    assert_accessible(chair, "question segment, chair")
     for page in (chair, one, two):
         assert_no_horizontal_scroll(page)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import (
     TABLET_PORTRAIT,
     assert_no_horizontal_scroll,
@@ -59,6 +60,7 @@ def test_questions_are_sent_merged_and_put_on_the_agenda(
     secretary.get_by_role("button", name="Đưa vào chương trình").click()
     secretary.get_by_text("Đã đưa phần chất vấn vào chương trình kỳ họp.").wait_for()
     screenshot(secretary, "questions-secretary")
+    assert_accessible(secretary, "session's questions")
     assert_no_horizontal_scroll(secretary)
     secretary.goto(f"{base}/meetings/{session.pk}/")
     secretary.get_by_text("Chất vấn và trả lời chất vấn").first.wait_for()

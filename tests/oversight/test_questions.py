@@ -139,6 +139,13 @@ def test_the_segment_goes_on_the_agenda_with_the_officials(
 def test_written_answer_cycle_with_notifications(cast, agencies, session):
     question = _ask(cast, agencies, session)
     _refused(
+        "forbidden",
+        actions.request_written_answer,
+        agencies.health_director,
+        question,
+        due=in_days(10),
+    )
+    _refused(
         "deadline_past",
         actions.request_written_answer,
         cast.secretary,
