@@ -217,8 +217,15 @@ def forward_petitions(
                 body=petition.period.body,
                 title=_("Trả lời kiến nghị cử tri số %(n)s: %(text)s")
                 % {"n": petition.number, "text": petition.text[:300]},
-                description=_("%(text)s\n\nNơi tiếp xúc cử tri: %(places)s")
-                % {"text": petition.text, "places": places},
+                description=_(
+                    "%(text)s\n\nNơi tiếp xúc cử tri: %(places)s\n\nTrả lời tại "
+                    "trang kiến nghị: %(url)s"
+                )
+                % {
+                    "text": petition.text,
+                    "places": places,
+                    "url": petition_url(petition),
+                },
                 deadline=due,
                 assignee_user=who.user,
             )

@@ -28,6 +28,7 @@ from oversight.actions._common import (
     store_uploads,
 )
 from oversight.models import Outcome, Question
+from work.models import OWED_STATUSES
 
 
 def _question_url(question: Question) -> str:
@@ -67,8 +68,15 @@ def request_written_answer(
             body=meeting.body,
             title=_("Trả lời chất vấn bằng văn bản: %(topic)s")
             % {"topic": question.topic},
-            description=_("Đại biểu %(asker)s chất vấn: %(text)s")
-            % {"asker": question.asker, "text": question.text},
+            description=_(
+                "Đại biểu %(asker)s chất vấn: %(text)s\n\nGửi văn bản trả lời tại "
+                "trang câu hỏi: %(url)s"
+            )
+            % {
+                "asker": question.asker,
+                "text": question.text,
+                "url": _question_url(question),
+            },
             deadline=due,
             assignee_user=official.user,
         )
@@ -155,12 +163,13 @@ def submit_written_answer(
                 "outcome",
             ]
         )
-        submit_done(
-            actor,
-            question.assignment,
-            text=text or _("Đã gửi văn bản trả lời chất vấn."),
-            documents=docs,
-        )
+        if question.assignment.status in OWED_STATUSES:  # not yet reported on
+            submit_done(  # the task's own page
+                actor,
+                question.assignment,
+                text=text or _("Đã gửi văn bản trả lời chất vấn."),
+                documents=docs,
+            )
         notify(
             [question.asker, *managers],
             kind="question.answered",

@@ -228,3 +228,22 @@ def test_publication_needs_an_answer(cast, agencies, session):
     actions.set_question_public(cast.secretary, question, public=True)
     _petitions, public = queries.public_answers("da xu ly")
     assert [q.pk for q in public] == [question.pk]
+
+
+def test_an_answer_reported_first_on_the_task_page_is_still_taken(
+    cast, agencies, session
+):
+    from work.actions import submit_done
+
+    question = _ask(cast, agencies, session)
+    actions.request_written_answer(cast.secretary, question, due=in_days(10))
+    question.refresh_from_db()
+    assert f"/oversight/questions/{question.pk}/" in question.assignment.description
+    submit_done(agencies.health_director, question.assignment, text="Đã trả lời.")
+    question.refresh_from_db()
+    actions.submit_written_answer(
+        agencies.health_director, question, text="Văn bản trả lời số 12/SYT."
+    )
+    question.refresh_from_db()
+    assert question.outcome == Outcome.WRITTEN
+    assert question.assignment.status == AssignmentStatus.AWAITING
