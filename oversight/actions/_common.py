@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import MANAGER_POSITIONS, Body, Membership, User
 from accounts.queries import is_manager
+from documents import actions as document_actions
 from nghisu.errors import ActionError
 from oversight.models import Agency, AgencyOfficial
+from work.actions._common import clean_text
+
+
+def question_url(question) -> str:
+    return reverse("oversight:question_detail", args=[question.pk])
 
 
 def require_body_manager(actor: User | None, body: Body) -> None:
@@ -78,8 +85,6 @@ def store_uploads(
     upload path (type by content, size limit, signature verification in the
     processing pipeline), granted to ``users`` and ``groups``. The caller has
     checked its own rule (``system=True``)."""
-    from documents import actions as document_actions
-
     docs = []
     for upload in uploads:
         if not upload:
@@ -96,6 +101,4 @@ def store_uploads(
 
 
 def clean(value: str | None, *, limit: int, label: str, required: bool = True) -> str:
-    from work.actions._common import clean_text
-
     return clean_text(value, limit=limit, label=label, required=required)

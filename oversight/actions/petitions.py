@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actions import record_audit
+from accounts.actions import record_audit, record_audits
 from accounts.models import Body, User
+from accounts.queries import managed_bodies
 from meetings.models import Meeting
 from nghisu.errors import ActionError
 from oversight.actions._common import (
@@ -37,6 +38,8 @@ from oversight.models import (
     PetitionPeriod,
     PetitionPlace,
 )
+from work.actions import accept_assignment, create_assignment, submit_done
+from work.models import OWED_STATUSES
 
 
 def petition_url(petition: Petition) -> str:
@@ -133,8 +136,6 @@ def create_petitions(
                 for place in places
             ]
         )
-        from accounts.actions import record_audits
-
         record_audits(
             actor,
             "petition.create",
@@ -183,8 +184,6 @@ def forward_petitions(
     each (:func:`work.actions.create_assignment`, which notifies the official
     and refuses a past date) to the agency's official. Petitions without an
     agency, merged or already forwarded are refused, and nothing is sent."""
-    from work.actions import create_assignment
-
     petitions = list(petitions)
     if not petitions:
         raise ActionError(_("Hãy chọn kiến nghị để chuyển."), code="invalid")
@@ -245,9 +244,6 @@ def answer_petition(
 ) -> Petition:
     """The agency's official answers (the one the assignment went to): the
     assignment is reported done and the Standing Committee notified."""
-    from work.actions import submit_done
-    from work.models import OWED_STATUSES
-
     text = clean(text, limit=20000, label=_("nội dung trả lời"))
     assignment = petition.assignment
     if assignment is None or assignment.status not in OWED_STATUSES:
@@ -290,8 +286,6 @@ def answer_petition(
 
 def resolve_petition(actor: User, petition: Petition, *, text: str = "") -> Petition:
     """The Standing Committee accepts the answer: the petition is resolved."""
-    from work.actions import accept_assignment
-
     require_body_manager(actor, petition.period.body)
     if petition.assignment is None:
         raise ActionError(_("Kiến nghị này chưa được chuyển."), code="invalid")
@@ -335,8 +329,6 @@ def register_official(
 ) -> AgencyOfficial:
     """Register ``user`` as answering for ``agency`` (an administrator, or a
     chair or secretary of a body of the agency's unit)."""
-    from accounts.queries import managed_bodies
-
     if not (
         actor.is_superuser
         or any(b.unit_id == agency.unit_id for b in managed_bodies(actor))

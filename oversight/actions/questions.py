@@ -16,15 +16,16 @@ import datetime
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import record_audit
 from accounts.models import VOTING_POSITIONS, User
+from meetings import actions as meeting_actions
 from meetings.models import Meeting, MeetingStatus, Role
 from meetings.queries import viewer_for
 from nghisu.errors import ActionError
+from oversight import queries
 from oversight.actions._common import (
     clean,
     managers_of,
@@ -32,6 +33,7 @@ from oversight.actions._common import (
     require_body_manager,
     store_uploads,
 )
+from oversight.actions.segment import publish_floor
 from oversight.models import (
     Agency,
     AgencyOfficial,
@@ -42,10 +44,6 @@ from oversight.models import (
 )
 
 CLOSED = (MeetingStatus.CLOSED, MeetingStatus.ARCHIVED)
-
-
-def question_url(question: Question) -> str:
-    return reverse("oversight:question_detail", args=[question.pk])
 
 
 def _seconds(value: int, label: str) -> int:
@@ -174,8 +172,6 @@ def submit_question(
         if docs:
             question.documents.set(docs)
         if live:
-            from oversight.actions.segment import publish_floor
-
             publish_floor(meeting.pk)
         record_audit(
             actor,
@@ -243,9 +239,6 @@ def schedule_segment(
     questions in order (all open questions of the meeting when none are
     given: grouped by topic and addressee). Audited as ``question.segment``.
     """
-    from meetings import actions as meeting_actions
-    from oversight import queries
-
     require_body_manager(actor, meeting.body)
     officials = list(officials)
     names = "; ".join(str(o) for o in officials)

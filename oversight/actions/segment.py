@@ -27,6 +27,7 @@ from nghisu.errors import ActionError
 from oversight.actions._common import officials_of
 from oversight.actions.written import request_written_answer
 from oversight.models import Outcome, Phase, Question, QuestionSegment, QuestionSession
+from oversight.snapshot import segment_snapshot
 
 EVENT = "question.segment"
 
@@ -79,8 +80,6 @@ def _phase(segment: QuestionSegment, phase: str, seconds: int) -> None:
 
 
 def _publish(actor: User, segment: QuestionSegment, op: str, **detail) -> None:
-    from oversight.snapshot import segment_snapshot
-
     segment.version += 1
     segment.save(
         update_fields=[
@@ -101,8 +100,6 @@ def _publish(actor: User, segment: QuestionSegment, op: str, **detail) -> None:
 def publish_floor(meeting_id: int) -> None:
     """A live question was sent: every segment of the meeting publishes its
     snapshot (the chair's floor list). Call inside the sender's transaction."""
-    from oversight.snapshot import segment_snapshot
-
     for segment in QuestionSegment.objects.select_for_update().filter(
         meeting_id=meeting_id
     ):

@@ -24,17 +24,13 @@ from oversight.actions._common import (
     clean,
     managers_of,
     officials_of,
+    question_url,
     require_body_manager,
     store_uploads,
 )
 from oversight.models import Outcome, Question
+from work.actions import create_assignment, notify, submit_done
 from work.models import OWED_STATUSES
-
-
-def _question_url(question: Question) -> str:
-    from oversight.actions.questions import question_url
-
-    return question_url(question)
 
 
 def request_written_answer(
@@ -46,8 +42,6 @@ def request_written_answer(
     question must be pending or skipped in the hall. Runs inside the caller's
     transaction when there is one. Audited as ``question.written``.
     """
-    from work.actions import create_assignment
-
     require_body_manager(actor, question.meeting.body)
     if not isinstance(due, datetime.date):
         raise ActionError(_("Vui lòng chọn hạn trả lời bằng văn bản."), code="required")
@@ -75,7 +69,7 @@ def request_written_answer(
             % {
                 "asker": question.asker,
                 "text": question.text,
-                "url": _question_url(question),
+                "url": question_url(question),
             },
             deadline=due,
             assignee_user=official.user,
@@ -117,8 +111,6 @@ def submit_written_answer(
     A late answer is accepted and shown late. Notifies the asking delegate and
     the body's chairs and secretaries. Audited as ``question.answer``.
     """
-    from work.actions import notify, submit_done
-
     text = clean(text, limit=20000, label=_("nội dung trả lời"), required=False)
     if not text and not upload:
         raise ActionError(
@@ -177,7 +169,7 @@ def submit_written_answer(
             % {"topic": question.topic},
             body=_("%(who)s đã gửi văn bản trả lời câu hỏi của đại biểu %(asker)s.")
             % {"who": actor, "asker": question.asker},
-            url=_question_url(question),
+            url=question_url(question),
             email=True,
         )
         record_audit(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.queries import get_body, managed_bodies
 from meetings.models import Meeting
+from meetings.queries import visible_meetings
 from nghisu.errors import ActionError, NotFound
 from oversight import actions, queries
 from oversight.models import Agency, AgencyOfficial, Petition, PetitionStatus
@@ -31,8 +32,6 @@ from oversight.views._common import (
 def index(request):
     """Where each person starts: a secretary's bodies and registers, a
     delegate's sessions and registers, an official's questions and petitions."""
-    from meetings.queries import visible_meetings
-
     user = request.user
     meetings = list(
         visible_meetings(user)
