@@ -325,4 +325,8 @@ LOGINS = [
     ("thanhvien01 … thanhvien12", "Thành viên UBND tỉnh"),
     ("vanphong", "Văn phòng UBND tỉnh (thư ký)"),
     ("tohieu_chutoa, tohieu_chutich, …", "HĐND và UBND phường Tô Hiệu"),
+    (
+        "giamdoc_yte, giamdoc_giaoduc, giamdoc_nongnghiep",
+        "Giám đốc Sở (trả lời chất vấn, kiến nghị)",
+    ),
 ]

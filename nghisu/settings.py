@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "documents",
     "meetings",
     "work",
+    "oversight",
     "realtime",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("meetings/", include("meetings.room_urls")),
     path("", include("work.urls")),
+    path("", include("oversight.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("source/", views.source, name="source"),

@@ -15,6 +15,7 @@ import { RoomSocket } from "./room-socket.js";
 import { el, fmt, csrfToken } from "./room-util.js";
 import { RoomPageView } from "./room-viewer.js";
 import { createVotes } from "./room-votes.js";
+import { createQuestions } from "./room-questions.js"; // oversight: the question segment
 
 const root = document.getElementById("room");
 const T = JSON.parse(document.getElementById("room-strings").textContent);
@@ -50,6 +51,8 @@ const votes = createVotes({
   showError: (e) => showError(e),
   openConclusion: (itemId) => openConclusion(itemId),
 });
+
+const questions = createQuestions(root); // oversight: question.segment events + snapshot
 
 const presenting = createPresenting({
   root, T, pageView,
@@ -126,6 +129,7 @@ function onState(fresh) {
   if (state) pageView.onRoomEvent({ type: "room.state" }); // reconnected: reload notes
   const first = !state;
   state = fresh;
+  questions.resync(); // oversight: (re)connected or resynced, fetch the segment
   clockOffset = Date.parse(fresh.now) - Date.now();
   if (first) {
     presenting.start(fresh);
@@ -136,6 +140,7 @@ function onState(fresh) {
 
 function onEvent(event) {
   if (!state) return;
+  if (event.type === "question.segment") return questions.onEvent(event); // oversight
   const handler = apply[event.type];
   if (handler) handler(event);
   else if (RESYNC.has(event.type)) socket.sync();

@@ -16,6 +16,7 @@ DEMO_APPS = [
     "documents.signature_demo",
     "meetings",
     "work",
+    "oversight",
     "meetings.room_demo",
     "documents.annotation_demo",
 ]
