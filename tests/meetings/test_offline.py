@@ -127,7 +127,7 @@ def test_a_confidential_document_is_left_out_unless_offline_copies_are_allowed(
     # The listed page is the per-viewer watermarked image (audited, not cached).
     response = client.get(pages[0])
     assert response.status_code == 200
-    assert "-%d-" % cast.delegate.pk in response["ETag"]
+    assert f"-{cast.delegate.pk}-" in response["ETag"]
     assert response["Cache-Control"] == "private, no-cache"
     text = client.get(f"/documents/{doc.pk}/versions/1/text/").json()
     assert text == {"pages": []}
