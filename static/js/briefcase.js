@@ -24,7 +24,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const fmt = (text, values) => Object.entries(values).reduce(
-  (out, [name, value]) => out.replaceAll(`%(${name})s`, String(value)), text || "",
+  (out, [name, value]) => out.replaceAll(`{${name}}`, String(value)), text || "",
 );
 const mb = (bytes) => (bytes / 1048576).toLocaleString("vi-VN", { maximumFractionDigits: 1 });
 const when = (ms) => new Date(ms).toLocaleString("vi-VN", {
