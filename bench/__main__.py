@@ -52,6 +52,9 @@ SIZES = {
         "ann_export_pages": 6,
         "ann_export_annotations": 30,
         "ann_export_repeats": 1,
+        "offline_pages": 12,
+        "offline_rounds": 1,
+        "offline_loads": 5,
     },
     # ``make bench``: a few minutes on a 2-core machine.
     "quick": {
@@ -77,6 +80,9 @@ SIZES = {
         "ann_export_pages": 300,
         "ann_export_annotations": 1000,
         "ann_export_repeats": 1,
+        "offline_pages": 300,
+        "offline_rounds": 3,
+        "offline_loads": 20,
     },
     # ``BENCH=full make bench``: the sizes of issue 8.
     "full": {
@@ -102,6 +108,9 @@ SIZES = {
         "ann_export_pages": 300,
         "ann_export_annotations": 1000,
         "ann_export_repeats": 3,
+        "offline_pages": 300,
+        "offline_rounds": 5,
+        "offline_loads": 40,
     },
 }
 
@@ -112,6 +121,7 @@ BENCHES = {
     "rooms": suites.many_rooms,
     "documents": None,  # bench.documents, imported lazily
     "annotations": None,  # bench.annotations, imported lazily
+    "offline": None,  # bench.offline, imported lazily
 }
 
 
@@ -123,6 +133,7 @@ ROW_NAMES = {
     "rooms": "many_rooms",
     "documents": "documents",
     "annotations": "annotations",
+    "offline": "offline",
 }
 
 
@@ -270,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
                     from bench import annotations
 
                     rows = annotations.run(ctx, size)
+                elif name == "offline":
+                    from bench import offline
+
+                    rows = offline.run(ctx, size)
                 else:
                     rows = BENCHES[name](ctx, size)
             except Exception:

@@ -9,6 +9,8 @@
 
 export const PACK_META = "/__nghisu__/pack.json";
 const PARALLEL = 6;
+// Tells the service worker (sw.js) to leave these requests to the network.
+const FRESH = { "X-Nghisu-Briefcase": "1" };
 
 export function userKey() {
   return document.querySelector('meta[name="nghisu-offline-key"]')?.content || "";
@@ -79,7 +81,7 @@ export async function packMeta(meetingId, key = userKey()) {
 
 export async function fetchManifest(meetingId) {
   const response = await fetch(`/meetings/${meetingId}/offline/pack/?w=${tabletWidth()}`, {
-    credentials: "same-origin", cache: "no-store",
+    credentials: "same-origin", cache: "no-store", headers: FRESH,
   });
   if (!response.ok) throw new Error(String(response.status));
   return response.json();
@@ -136,7 +138,7 @@ export async function download(manifest, { onProgress = () => {}, refresh = fals
     while (todo.length && !failed) {
       const file = todo.shift();
       try {
-        const response = await fetch(file.url, { credentials: "same-origin" });
+        const response = await fetch(file.url, { credentials: "same-origin", headers: FRESH });
         if (!response.ok) throw new Error(String(response.status));
         const blob = await response.blob();
         await cache.put(file.url, new Response(blob, { status: 200, headers: response.headers }));

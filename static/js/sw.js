@@ -3,8 +3,9 @@
 //
 // - The app shell (CSS, JS, fonts, icons: nothing of any user) is kept in
 //   "nghisu-shell-<version>" and served from there first.
-// - Everything else is fetched from the network; only when the network fails
-//   is it looked up in the signed-in user's briefcase: the caches named
+// - Everything else is fetched from the network (raced against this worker
+//   where the browser has static routing, see addRoutes); only when the network
+//   fails is it looked up in the signed-in user's briefcase: the caches named
 //   "nghisu-u-<key>-m<meeting>" that static/js/briefcase.js fills. The key is
 //   the one the page hands over ({type: "key"}); caches of any other key are
 //   never read, and are deleted.
@@ -19,9 +20,44 @@ const KEY_URL = "/__nghisu__/key";
 const PACK_META = "/__nghisu__/pack.json";
 let currentKey = null;
 
+const RACING_URL = "/__nghisu__/racing";
+const ONLINE_GRACE_MS = 3000;
+const LIE_FI_LIMIT_MS = 30000;
+let racing = null;
+
+// Online, the worker must not sit between the page and the server (its cost is
+// budgeted, bench/offline.py): where the browser has static routing, every GET
+// races the network against this worker, which answers only from the shell or
+// the briefcase, at once when the browser knows it is offline, else after a
+// grace period the network normally wins. Elsewhere it is network first.
+async function addRoutes(event) {
+  let ok = false;
+  if (event.addRoutes) {
+    try {
+      await event.addRoutes([
+        { condition: { requestMethod: "GET" }, source: "race-network-and-fetch-handler" },
+      ]);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+  }
+  racing = ok;
+  await (await caches.open(META)).put(RACING_URL, new Response(ok ? "1" : "0"));
+}
+
+async function isRacing() {
+  if (racing === null) {
+    const stored = await (await caches.open(META)).match(RACING_URL);
+    racing = stored ? (await stored.text()) === "1" : false;
+  }
+  return racing;
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL)
+    addRoutes(event)
+      .then(() => caches.open(SHELL))
       .then((cache) => cache.addAll(NGHISU.shell))
       .catch(() => { /* a partial shell is still a shell: the rest fills on use */ })
       .then(() => self.skipWaiting()),
@@ -46,6 +82,7 @@ async function userKey() {
 
 async function setKey(key) {
   currentKey = key || "";
+  memo = { at: 0, key: null, list: null };
   const meta = await caches.open(META);
   await meta.put(KEY_URL, new Response(currentKey));
   // Another user's (or another session's) briefcase never stays beside this one.
@@ -58,6 +95,7 @@ async function setKey(key) {
 
 async function wipe() {
   currentKey = "";
+  memo = { at: 0, key: null, list: null };
   for (const name of await caches.keys()) {
     if (name.startsWith("nghisu-")) await caches.delete(name);
   }
@@ -72,10 +110,20 @@ self.addEventListener("message", (event) => {
   event.waitUntil(work.then(() => event.ports[0]?.postMessage({ done: true })));
 });
 
-// The user's briefcases still within their time without contact; expired ones go.
+// The user's briefcases still within their time without contact; expired ones
+// go. Kept in memory for a few seconds: a page load asks for many files.
+let memo = { at: 0, key: null, list: null };
+const MEMO_MS = 5000;
+
 async function userCaches() {
   const key = await userKey();
   if (!key) return [];
+  if (memo.key === key && memo.list && Date.now() - memo.at < MEMO_MS) return memo.list;
+  memo = { at: Date.now(), key, list: await findCaches(key) };
+  return memo.list;
+}
+
+async function findCaches(key) {
   const prefix = `nghisu-u-${key}-`;
   const out = [];
   for (const name of await caches.keys()) {
@@ -151,15 +199,33 @@ async function shellFirst(request) {
   }
 }
 
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+// The worker's side of the race: the network usually wins while online.
+async function raced(request, isStatic) {
+  if (isStatic) {
+    const hit = await (await caches.open(SHELL)).match(request, { ignoreVary: true });
+    if (hit) return hit;
+  }
+  if (navigator.onLine) await sleep(ONLINE_GRACE_MS);
+  const hit = isStatic ? null : await fromBriefcase(request);
+  if (hit) return hit;
+  // Nothing kept: leave the answer to the network unless it never comes.
+  if (navigator.onLine) await sleep(LIE_FI_LIMIT_MS);
+  return offlineAnswer(request);
+}
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname === "/sw.js" || url.pathname.startsWith("/admin/")) return;
-  if (url.pathname.startsWith(NGHISU.staticPrefix)) {
-    event.respondWith(shellFirst(request));
-    return;
-  }
-  event.respondWith(networkFirst(event));
+  // The briefcase's own downloads and checks want the server, never a copy.
+  if (request.headers.get("X-Nghisu-Briefcase")) return;
+  const isStatic = url.pathname.startsWith(NGHISU.staticPrefix);
+  event.respondWith(isRacing().then((race) => {
+    if (race) return raced(request, isStatic);
+    return isStatic ? shellFirst(request) : networkFirst(event);
+  }));
 });
