@@ -99,6 +99,8 @@ function syncAll() {
       await store.sweep(key);
       for (const { meetingId } of await store.listPacks(key)) {
         const result = await store.sync(meetingId, { key });
+        // Online but no answer: let the worker serve the briefcase meanwhile.
+        tellWorker({ type: result === "offline" ? "unreachable" : "reachable" });
         for (const listener of listeners) listener(meetingId, result);
       }
     })().finally(() => { syncing = null; });

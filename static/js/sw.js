@@ -21,15 +21,14 @@ const PACK_META = "/__nghisu__/pack.json";
 let currentKey = null;
 
 const RACING_URL = "/__nghisu__/racing";
-const ONLINE_GRACE_MS = 3000;
-const LIE_FI_LIMIT_MS = 30000;
 let racing = null;
 
 // Online, the worker must not sit between the page and the server (its cost is
 // budgeted, bench/offline.py): where the browser has static routing, every GET
-// races the network against this worker, which answers only from the shell or
-// the briefcase, at once when the browser knows it is offline, else after a
-// grace period the network normally wins. Elsewhere it is network first.
+// races the network against this worker, which answers (from the shell or the
+// briefcase) only when the browser is offline or the page reported the server
+// unreachable, and otherwise leaves the request to the network. Elsewhere the
+// worker is network first.
 async function addRoutes(event) {
   let ok = false;
   if (event.addRoutes) {
@@ -106,6 +105,8 @@ self.addEventListener("message", (event) => {
   let work = null;
   if (data.type === "key") work = setKey(String(data.key || ""));
   else if (data.type === "wipe") work = wipe();
+  else if (data.type === "unreachable") unreachableUntil = Date.now() + UNREACHABLE_MS;
+  else if (data.type === "reachable") unreachableUntil = 0;
   if (!work) return;
   event.waitUntil(work.then(() => event.ports[0]?.postMessage({ done: true })));
 });
@@ -199,20 +200,19 @@ async function shellFirst(request) {
   }
 }
 
-const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+// Set by the page when the server did not answer although the browser thinks it
+// is online (a hall's Wi-Fi up, its server unreachable): the briefcase answers.
+let unreachableUntil = 0;
+const UNREACHABLE_MS = 60000;
 
-// The worker's side of the race: the network usually wins while online.
-async function raced(request, isStatic) {
+// In the race, the worker answers only when the network cannot: offline, or
+// the server reported unreachable. Otherwise it leaves the request alone.
+async function offlineAnswerFor(request, isStatic) {
   if (isStatic) {
     const hit = await (await caches.open(SHELL)).match(request, { ignoreVary: true });
     if (hit) return hit;
   }
-  if (navigator.onLine) await sleep(ONLINE_GRACE_MS);
-  const hit = isStatic ? null : await fromBriefcase(request);
-  if (hit) return hit;
-  // Nothing kept: leave the answer to the network unless it never comes.
-  if (navigator.onLine) await sleep(LIE_FI_LIMIT_MS);
-  return offlineAnswer(request);
+  return (await fromBriefcase(request)) || offlineAnswer(request);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -224,8 +224,13 @@ self.addEventListener("fetch", (event) => {
   // The briefcase's own downloads and checks want the server, never a copy.
   if (request.headers.get("X-Nghisu-Briefcase")) return;
   const isStatic = url.pathname.startsWith(NGHISU.staticPrefix);
-  event.respondWith(isRacing().then((race) => {
-    if (race) return raced(request, isStatic);
-    return isStatic ? shellFirst(request) : networkFirst(event);
-  }));
+  // Until the flag is read after a restart, assume the race (never a second fetch).
+  if (racing !== false) {
+    if (navigator.onLine && Date.now() > unreachableUntil) return; // the network's
+    event.respondWith(offlineAnswerFor(request, isStatic));
+    return;
+  }
+  event.respondWith(isStatic ? shellFirst(request) : networkFirst(event));
 });
+
+isRacing(); // known before the first request after the worker starts, mostly
