@@ -34,6 +34,12 @@ async function addRoutes(event) {
   if (event.addRoutes) {
     try {
       await event.addRoutes([
+        // The shell straight from its cache (no worker script runs; a miss goes
+        // to the network), everything else raced.
+        {
+          condition: { urlPattern: new URLPattern({ pathname: `${NGHISU.staticPrefix}*` }) },
+          source: { cacheName: SHELL },
+        },
         { condition: { requestMethod: "GET" }, source: "race-network-and-fetch-handler" },
       ]);
       ok = true;
@@ -80,6 +86,7 @@ async function userKey() {
 }
 
 async function setKey(key) {
+  if ((key || "") === (await userKey())) return; // every page says it: write once
   currentKey = key || "";
   memo = { at: 0, key: null, list: null };
   const meta = await caches.open(META);
