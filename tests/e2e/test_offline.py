@@ -162,3 +162,10 @@ def test_a_delegate_reads_and_annotates_offline_and_revocation_wipes_the_tablet(
     page.wait_for_selector("[data-pack]")
     assert "Tờ trình dự toán" not in page.locator("[data-briefcase-list]").inner_text()
     screenshot(page, "offline-revoked")
+
+    # Signing out wipes the briefcase (the page, the worker, Clear-Site-Data).
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(lambda url: "/accounts/login/" in url)
+    page.wait_for_function(
+        "async () => (await caches.keys()).every((n) => !n.startsWith('nghisu-u-'))"
+    )
