@@ -109,12 +109,11 @@ async function wipe() {
 
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  let work = null;
+  let work = Promise.resolve();
   if (data.type === "key") work = setKey(String(data.key || ""));
   else if (data.type === "wipe") work = wipe();
   else if (data.type === "unreachable") unreachableUntil = Date.now() + UNREACHABLE_MS;
   else if (data.type === "reachable") unreachableUntil = 0;
-  if (!work) return;
   event.waitUntil(work.then(() => event.ports[0]?.postMessage({ done: true })));
 });
 
