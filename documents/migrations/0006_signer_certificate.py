@@ -7,71 +7,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("documents", "0005_signatures"),
+        ('documents', '0005_signatures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SignerCertificate",
+            name='SignerCertificate',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("der", models.BinaryField()),
-                (
-                    "sha256",
-                    models.CharField(
-                        max_length=64, unique=True, verbose_name="Dấu vân tay SHA-256"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(max_length=300, verbose_name="Tên trên chứng thư"),
-                ),
-                (
-                    "organisation",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="Cơ quan"
-                    ),
-                ),
-                ("serial", models.CharField(max_length=80, verbose_name="Số hiệu")),
-                ("not_after", models.DateTimeField(verbose_name="Hết hạn")),
-                (
-                    "added_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="Thêm lúc"
-                    ),
-                ),
-                (
-                    "added_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="signer_certificates",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="Người dùng",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('der', models.BinaryField()),
+                ('sha256', models.CharField(max_length=64, unique=True, verbose_name='Dấu vân tay SHA-256')),
+                ('name', models.CharField(max_length=300, verbose_name='Tên trên chứng thư')),
+                ('organisation', models.CharField(blank=True, max_length=300, verbose_name='Cơ quan')),
+                ('serial', models.CharField(max_length=80, verbose_name='Số hiệu')),
+                ('not_after', models.DateTimeField(verbose_name='Hết hạn')),
+                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='Thêm lúc')),
+                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signer_certificates', to=settings.AUTH_USER_MODEL, verbose_name='Người dùng')),
             ],
             options={
-                "verbose_name": "chứng thư ký của người dùng",
-                "verbose_name_plural": "chứng thư ký của người dùng",
-                "ordering": ["user", "-added_at"],
+                'verbose_name': 'chứng thư ký của người dùng',
+                'verbose_name_plural': 'chứng thư ký của người dùng',
+                'ordering': ['user', '-added_at'],
             },
         ),
     ]
