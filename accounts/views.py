@@ -52,7 +52,11 @@ def logout_view(request):
     """GET asks for confirmation; POST signs out (a link cannot sign anyone out)."""
     if request.method == "POST":
         logout(request)
-        return redirect("login")
+        response = redirect("login")
+        # The offline briefcase and every other copy on this device go too
+        # (docs/offline.md); the page has already asked its worker to wipe.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     if not request.user.is_authenticated:
         return redirect("login")
     return render(request, "registration/logout_confirm.html")

@@ -52,6 +52,9 @@ SIZES = {
         "ann_export_pages": 6,
         "ann_export_annotations": 30,
         "ann_export_repeats": 1,
+        "offline_pages": 12,
+        "offline_rounds": 1,
+        "offline_loads": 5,
     },
     # ``make bench``: a few minutes on a 2-core machine.
     "quick": {
@@ -77,6 +80,9 @@ SIZES = {
         "ann_export_pages": 300,
         "ann_export_annotations": 1000,
         "ann_export_repeats": 1,
+        "offline_pages": 300,
+        "offline_rounds": 3,
+        "offline_loads": 20,
     },
     # ``BENCH=full make bench``: the sizes of issue 8.
     "full": {
@@ -102,6 +108,9 @@ SIZES = {
         "ann_export_pages": 300,
         "ann_export_annotations": 1000,
         "ann_export_repeats": 3,
+        "offline_pages": 300,
+        "offline_rounds": 5,
+        "offline_loads": 40,
     },
 }
 
@@ -116,6 +125,7 @@ BENCHES = {
     "fanout_nginx": nginx.fanout,
     "rooms_nginx": nginx.many_rooms,
     "pages": nginx.pages,
+    "offline": None,  # bench.offline, imported lazily
 }
 
 
@@ -130,6 +140,7 @@ ROW_NAMES = {
     "fanout_nginx": "fanout",
     "rooms_nginx": "many_rooms",
     "pages": "pages",
+    "offline": "offline",
 }
 
 
@@ -277,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
                     from bench import annotations
 
                     rows = annotations.run(ctx, size)
+                elif name == "offline":
+                    from bench import offline
+
+                    rows = offline.run(ctx, size)
                 else:
                     rows = BENCHES[name](ctx, size)
             except Exception:

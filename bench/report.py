@@ -171,7 +171,36 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
                     e["ratio"] <= 1.5,
                 )
             )
+        elif r["bench"] == "offline":
+            pack, worker = r["pack"], r["worker"]
+            out.append(
+                (
+                    f"pack of {pack['pages']} pages vs one-by-one loop ≤ 1.3×",
+                    _x(pack["ratio"]),
+                    pack["ratio"] <= 1.3,
+                )
+            )
+            out.append(
+                (
+                    "service worker adds < 5 ms to a page load online",
+                    _f(worker["added_ms"], " ms", 2),
+                    worker["added_ms"] < 5,
+                )
+            )
     return out
+
+
+def _offline_lines(r: dict) -> list[str]:
+    pack, worker = r["pack"], r["worker"]
+    return [
+        f"7. Offline briefcase (Chromium, 768×1024): pack of {pack['pages']} pages, "
+        f"{pack['files']} files, {_f(pack['bytes'] / 1e6, ' MB', 2)} in "
+        f"{_f(pack['pack_ms'])} ms vs the page images one by one "
+        f"{_f(pack['loop_ms'])} ms = {_x(pack['ratio'])} (median of {pack['rounds']})",
+        f"   viewer page load online, median of {worker['loads']}: with the service "
+        f"worker {_f(worker['with_ms'])} ms, without {_f(worker['without_ms'])} ms, "
+        f"added {_f(worker['added_ms'], ' ms', 2)}",
+    ]
 
 
 def _annotation_lines(r: dict) -> list[str]:
@@ -292,6 +321,8 @@ def table(run: dict) -> str:
             lines.extend(_annotation_lines(r))
         elif r["bench"] in NGINX_ROWS:
             lines.extend(nginx.report_lines(r))
+        elif r["bench"] == "offline":
+            lines.extend(_offline_lines(r))
     checked = goals(run)
     if checked:
         lines.append("")

@@ -246,6 +246,23 @@ def update_document(
     return document
 
 
+def set_offline_copies(actor, document: Document, *, allowed: bool) -> Document:
+    """Allow or forbid offline copies of ``document`` (needs share_document).
+
+    Forbidding reaches the tablets at their next contact: the briefcase's check
+    (``meetings.offline``) answers that the document may no longer be kept.
+    """
+    _check_share(actor, document, system=False)
+    with transaction.atomic():
+        before = document.offline_allowed
+        document.offline_copies = bool(allowed)
+        document.save(update_fields=["offline_copies"])
+        record_audit(
+            actor, "document.offline_copies", document, before=before, after=allowed
+        )
+    return document
+
+
 # --- permissions --------------------------------------------------------------------
 
 

@@ -67,6 +67,12 @@ class Document(models.Model):
         editable=False,
         verbose_name=_("Phiên bản mới nhất"),
     )
+    #: Whether readers may keep an offline copy on their tablets (the briefcase,
+    #: docs/offline.md). None follows the classification: allowed, except for
+    #: confidential (Mật) documents.
+    offline_copies = models.BooleanField(
+        _("Cho phép lưu bản offline"), null=True, blank=True, default=None
+    )
 
     class Meta:
         verbose_name = _("tài liệu")
@@ -91,6 +97,13 @@ class Document(models.Model):
     @property
     def is_confidential(self) -> bool:
         return self.classification == Classification.CONFIDENTIAL
+
+    @property
+    def offline_allowed(self) -> bool:
+        """May a reader keep this document in the offline briefcase?"""
+        if self.offline_copies is None:
+            return not self.is_confidential
+        return self.offline_copies
 
 
 class VersionStatus(models.TextChoices):

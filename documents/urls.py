@@ -24,6 +24,8 @@ urlpatterns = [
     path("<int:document_id>/share/find/", views.share_find, name="share_find"),
     path("<int:document_id>/share/grant/", views.share_grant, name="share_grant"),
     path("<int:document_id>/share/revoke/", views.share_revoke, name="share_revoke"),
+    path("<int:document_id>/share/offline/", views.share_offline, name="share_offline"),
+    path(f"{_version}text/", views.version_text, name="text"),
 ]
 
 _annotation = f"{_version}annotations/<uuid:annotation_id>/"

@@ -212,6 +212,9 @@ def document_detail(request, document_id: int, number: int | None = None):
             if page_links_module.enabled() and not document.is_confidential
             else None,
             "textLayer": not document.is_confidential,
+            "textUrl": ""
+            if document.is_confidential
+            else f"{base}versions/{version.number}/text/",
             "thumbWidth": processing.THUMBNAIL_WIDTH,
             "labels": {
                 "prev": _("Trang trước"),
@@ -418,6 +421,31 @@ def page_words(request, document_id: int, number: int, page: int):
 
 @login_required
 @require_GET
+def version_text(request, document_id: int, number: int):
+    """The text of every page, for searching on the tablet (the briefcase).
+
+    Like the word boxes, none for confidential documents: only their
+    watermarked images leave the server.
+    """
+    document = queries.access_document(request.user, document_id)
+    version = queries.access_version(document, number)
+    if version.status != VersionStatus.READY:
+        raise NotFound()
+    pages = []
+    if not document.is_confidential:
+        pages = [
+            {"page": n, "text": text}
+            for n, text in DocumentPage.objects.filter(version=version)
+            .order_by("number")
+            .values_list("number", "text")
+        ]
+    response = JsonResponse({"pages": pages})
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
 async def download(request, document_id: int, number: int):
     """The cleaned original (watermarked per viewer when confidential); audited."""
     user = await request.auser()
@@ -534,6 +562,27 @@ def share_grant(request, document_id: int):
 def share_revoke(request, document_id: int):
     document = queries.access_document(request.user, document_id, perm="share_document")
     return _share_change(request, document, revoke=True)
+
+
+@login_required
+@require_http_methods(["POST"])
+def share_offline(request, document_id: int):
+    """Allow or forbid offline copies (the briefcase) from the share dialog."""
+    document = queries.access_document(request.user, document_id, perm="share_document")
+    status, error = 200, None
+    raw = request.POST.get("offline")
+    try:
+        if raw not in ("0", "1"):
+            raise ActionError(_("Lựa chọn bản offline không hợp lệ."), code="invalid")
+        actions.set_offline_copies(request.user, document, allowed=raw == "1")
+    except ActionError as exc:
+        status, error = 422, exc.message
+    if not _is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect("documents:share", document.pk)
+    context = _share_context(document) | {"error": error}
+    return render(request, "documents/_share.html", context, status=status)
 
 
 def _share_change(request, document, *, revoke: bool):

@@ -139,6 +139,10 @@ STRINGS = {
     "error": _("Không thực hiện được"),
     "your_choice_is": _("Bạn đã chọn: %(option)s"),
     "waiting_to_send": _("Đang chờ gửi…"),
+    "not_counted": _(
+        "Phiếu “%(option)s” KHÔNG được tính: biểu quyết đã kết thúc trước khi"
+        " phiếu tới được máy chủ."
+    ),
     "voted_secret": _("Bạn đã bỏ phiếu."),
     "close": _("Đóng"),
     "later": _("Để sau"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import offline_views, views
 
 app_name = "meetings"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("new/", views.meeting_create, name="create"),
     path("archive/", views.archive, name="archive"),
     path(_m, views.meeting_detail, name="detail"),
+    path("offline/", offline_views.briefcase, name="briefcase"),
+    path(f"{_m}offline/pack/", offline_views.pack, name="offline_pack"),
+    path(f"{_m}offline/check/", offline_views.check, name="offline_check"),
     path(f"{_m}edit/", views.meeting_edit, name="edit"),
     path(f"{_m}delete/", views.meeting_delete, name="delete"),
     path(f"{_m}<str:step>/go/", views.meeting_transition, name="transition"),

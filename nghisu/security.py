@@ -39,7 +39,7 @@ HTML_POLICY = {
     "media-src": ["'none'"],
     "object-src": ["'none'"],
     "frame-src": ["'none'"],
-    "worker-src": ["'none'"],
+    "worker-src": ["'self'"],
     "manifest-src": ["'self'"],
     "base-uri": ["'none'"],
     "form-action": ["'self'"],

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.site",
                 "work.context_processors.bell",
+                "nghisu.pwa.offline",
             ],
         },
     },
@@ -370,6 +371,9 @@ DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
 # the thumbnail strip. Versions are rendered ahead at DOCUMENT_PRERENDER_WIDTHS.
 DOCUMENT_RENDER_WIDTHS = (160, 400, 800, 1200, 1600)
 DOCUMENT_PRERENDER_WIDTHS = (160, 400, 800, 1200)
+# The offline briefcase (docs/offline.md): copies on a tablet are wiped after this
+# many hours without contact with the server.
+OFFLINE_MAX_AGE_HOURS = env_int("OFFLINE_MAX_AGE_HOURS", 72)
 # Pages per pool call while processing (progress is reported after each chunk).
 DOCUMENT_CHUNK_PAGES = env_int("DOCUMENT_CHUNK_PAGES", 10)
 # A processing attempt that records no progress for this many seconds is dead; the

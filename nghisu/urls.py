@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from documents import certificate_views
-from nghisu import views
+from nghisu import pwa, views
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("oversight.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.web_manifest, name="web_manifest"),
     path("source/", views.source, name="source"),
 ]
 

@@ -6,7 +6,8 @@
 // is confirmed once sent; the choice is shown back from `my_votes` (room.state),
 // on every device of the voter for an open vote. For a secret vote the server
 // knows only that the user voted: "Bạn đã bỏ phiếu" (and the receipt on the
-// device that cast it).
+// device that cast it). A ballot the server refuses because the vote closed
+// before it arrived says plainly that it was not counted.
 
 import { alert, closeDialog, confirmDialog, showModal } from "./room-alerts.js";
 import { el, fmt, percent } from "./room-util.js";
@@ -19,6 +20,7 @@ export function createVotes(ctx) {
   const aside = new Set(); // open votes the user put aside
   const alerted = new Set(); // open votes already announced on this device
   const pending = new Map(); // vote id -> option being sent
+  const notCounted = new Map(); // vote id -> option sent after the vote closed
   const lastReceipt = {}; // vote id -> receipt code (also in localStorage)
   const listCache = {};
   const openLists = new Set();
@@ -36,6 +38,9 @@ export function createVotes(ctx) {
   }
 
   function statusText(v) {
+    if (notCounted.has(v.id) && !voted(v)) {
+      return fmt(T.not_counted, { option: optionLabel(v, notCounted.get(v.id)) });
+    }
     if (pending.has(v.id)) {
       const label = fmt(T.your_choice_is, { option: optionLabel(v, pending.get(v.id)) });
       return `${socket.status === "open" ? T.sending : T.waiting_to_send} ${label}`;
@@ -83,6 +88,13 @@ export function createVotes(ctx) {
       render();
     }, (error) => {
       pending.delete(v.id);
+      if (error && (error.code === "vote_closed" || error.code === "bad_status")) {
+        // Tapped during an outage, sent after the vote closed: say it plainly.
+        notCounted.set(v.id, option);
+        ctx.showError({ message: fmt(T.not_counted, { option: optionLabel(v, option) }) });
+        render();
+        return;
+      }
       if (error && error.code === "already_voted") state().my_votes[String(v.id)] = state().my_votes[String(v.id)] ?? null;
       ctx.showError(error);
       render();
@@ -172,7 +184,8 @@ export function createVotes(ctx) {
     } else if (v.status === "closed" && v.result) {
       card.append(renderResult(v));
       const text = statusText(v);
-      if (text) card.append(el("p", { class: "voted", "data-voted": v.id }, text));
+      const refused = notCounted.has(v.id) && !voted(v) ? "refused" : "done";
+      if (text) card.append(el("p", { class: "voted", "data-voted": v.id, "data-state": refused }, text));
     } else if (v.status === "draft" && s.me.can_preside && s.meeting.status === "in_progress") {
       card.append(el("button", { class: "btn btn-primary", type: "button", text: T.vote_open, "data-vote-open": v.id, onclick: () => ctx.quiet(ctx.send("vote.open", { vote: v.id })) }));
     }

@@ -91,6 +91,26 @@ def test_tiny_annotation_figures_measure_all_three_and_lose_no_stroke(tmp_path):
     assert "6. Annotations" in done.stdout and "vs plain PyMuPDF ≤ 1.5×" in done.stdout
 
 
+def test_tiny_offline_figures_measure_the_pack_and_the_worker(tmp_path):
+    """The pack is downloaded by the product's client through the worker, the
+    same images one by one are its baseline; the worker controls the page."""
+    if not Path("/usr/bin/chromium").exists():
+        services.missing(
+            "Chromium not found at /usr/bin/chromium",
+            required=os.environ.get("CI", "").lower() == "true",
+        )
+    done, run = _bench(tmp_path, "offline", sets=("offline_loads=2",))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert not run["crashed"]
+    (row,) = run["results"]
+    pack, worker = row["pack"], row["worker"]
+    assert pack["pages"] == 12 and pack["files"] > 12 and pack["bytes"] > 0
+    assert pack["pack_ms"] > 0 and pack["loop_ms"] > 0 and pack["ratio"] > 0
+    assert worker["controlled"] and worker["loads"] == 2
+    assert "failed" not in row
+    assert "7. Offline briefcase" in done.stdout and "≤ 1.3×" in done.stdout
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_tiny_many_rooms_on_two_processes_with_redis_and_postgresql(tmp_path):

@@ -1,0 +1,237 @@
+// The offline briefcase on every page of a signed-in user (docs/offline.md):
+// registers the service worker and hands it the user's key, wipes everything
+// at sign-out, shows the "offline since" banner, checks the stored packs with
+// the server at every contact, and drives the meeting page's "Tải về để đọc
+// offline" card and the briefcase page's list.
+
+import * as store from "./briefcase-store.js";
+
+const labelsNode = document.getElementById("offline-labels");
+const L = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+const SINCE_KEY = "nghisu.offlineSince";
+const key = store.userKey();
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+const fmt = (text, values) => Object.entries(values).reduce(
+  (out, [name, value]) => out.replaceAll(`{${name}}`, String(value)), text || "",
+);
+const mb = (bytes) => (bytes / 1048576).toLocaleString("vi-VN", { maximumFractionDigits: 1 });
+const when = (ms) => new Date(ms).toLocaleString("vi-VN", {
+  hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit",
+});
+
+// --- the service worker -----------------------------------------------------------------
+
+async function startWorker() {
+  if (!("serviceWorker" in navigator) || !key) return;
+  try {
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    const registration = await navigator.serviceWorker.ready;
+    registration.active?.postMessage({ type: "key", key });
+  } catch {
+    /* no worker (private mode, old browser): pages still work online */
+  }
+}
+
+async function tellWorker(message) {
+  const registration = await navigator.serviceWorker?.getRegistration?.();
+  const worker = registration?.active;
+  if (!worker) return;
+  await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = resolve;
+    worker.postMessage(message, [channel.port2]);
+    window.setTimeout(resolve, 1000);
+  });
+}
+
+// Sign-out wipes the briefcase here; the server's Clear-Site-Data does it again.
+for (const form of document.querySelectorAll('form[action$="/accounts/logout/"]')) {
+  form.addEventListener("submit", async (event) => {
+    if (form.dataset.wiped) return;
+    event.preventDefault();
+    await Promise.allSettled([store.wipeAll(), tellWorker({ type: "wipe" })]);
+    try { localStorage.removeItem(SINCE_KEY); } catch { /* private mode */ }
+    form.dataset.wiped = "1";
+    form.submit();
+  });
+}
+
+// --- the offline banner --------------------------------------------------------------------
+
+const banner = document.querySelector("[data-offline-banner]");
+
+function showBanner() {
+  if (!banner) return;
+  if (navigator.onLine) {
+    banner.hidden = true;
+    try { localStorage.removeItem(SINCE_KEY); } catch { /* private mode */ }
+    return;
+  }
+  let since = Number(localStorage.getItem(SINCE_KEY));
+  if (!since) {
+    since = Date.now();
+    try { localStorage.setItem(SINCE_KEY, String(since)); } catch { /* private mode */ }
+  }
+  banner.querySelector("[data-offline-text]").textContent = fmt(L.offlineSince, { when: when(since) });
+  banner.hidden = false;
+}
+
+// --- contact with the server --------------------------------------------------------------
+
+const listeners = new Set();
+let syncing = null;
+
+function syncAll() {
+  if (!syncing && navigator.onLine && key && window.caches) {
+    syncing = (async () => {
+      await store.sweep(key);
+      for (const { meetingId } of await store.listPacks(key)) {
+        const result = await store.sync(meetingId, { key });
+        // Online but no answer: let the worker serve the briefcase meanwhile.
+        tellWorker({ type: result === "offline" ? "unreachable" : "reachable" });
+        for (const listener of listeners) listener(meetingId, result);
+      }
+    })().finally(() => { syncing = null; });
+  }
+  return syncing;
+}
+
+// --- the meeting page's card ------------------------------------------------------------------
+
+function bindCard(card) {
+  const meetingId = Number(card.dataset.meeting);
+  const status = card.querySelector("[data-briefcase-status]");
+  const bar = card.querySelector("progress");
+  const actions = card.querySelector("[data-briefcase-actions]");
+  let busy = false;
+
+  const button = (text, onclick, primary = false) => el(
+    "button", { type: "button", class: primary ? "btn btn-primary" : "btn", text, onclick },
+  );
+
+  async function show() {
+    if (busy) return;
+    const meta = await store.packMeta(meetingId, key);
+    bar.hidden = true;
+    actions.replaceChildren();
+    if (!meta) {
+      status.textContent = L.notSaved;
+      if (navigator.onLine) actions.append(button(L.download, offer, true));
+      return;
+    }
+    const pages = meta.files.filter((f) => f.kind === "page").length;
+    status.textContent = fmt(meta.complete ? L.saved : L.partial, {
+      pages, mb: mb(meta.bytes), when: when(meta.lastContact),
+    });
+    if (navigator.onLine) actions.append(button(meta.complete ? L.update : L.resume, () => start(null), !meta.complete));
+    actions.append(button(L.remove, async () => { await store.removePack(meetingId, key); show(); }));
+  }
+
+  async function offer() {
+    actions.replaceChildren();
+    status.textContent = L.measuring;
+    let manifest;
+    try {
+      manifest = await store.fetchManifest(meetingId);
+    } catch {
+      status.textContent = L.failed;
+      show();
+      return;
+    }
+    let text = fmt(L.total, { pages: manifest.pages, mb: mb(manifest.totalBytes), docs: manifest.documents.length });
+    if (manifest.excluded.length) text += ` ${fmt(L.excluded, { n: manifest.excluded.length })}`;
+    status.textContent = text;
+    actions.append(button(L.start, () => start(manifest), true), button(L.cancel, show));
+  }
+
+  async function start(given) {
+    busy = true;
+    actions.replaceChildren();
+    bar.hidden = false;
+    let manifest = given;
+    try {
+      manifest = manifest || (await store.fetchManifest(meetingId));
+      bar.max = manifest.files.length;
+      await store.download(manifest, {
+        key,
+        refresh: !given,
+        onProgress: (p) => {
+          bar.value = p.done;
+          status.textContent = fmt(L.progress, {
+            pages: p.pages, pagesTotal: p.pagesTotal, mb: mb(p.bytes), mbTotal: mb(manifest.totalBytes),
+          });
+        },
+      });
+      busy = false;
+      await show();
+    } catch {
+      busy = false;
+      await show();
+      status.textContent = `${status.textContent} ${L.interrupted}`;
+    }
+  }
+
+  listeners.add((id) => { if (id === meetingId) show(); });
+  addEventListener("online", show);
+  addEventListener("offline", show);
+  show();
+}
+
+// --- the briefcase page ------------------------------------------------------------------------
+
+async function drawList(list) {
+  const packs = await store.listPacks(key);
+  list.replaceChildren();
+  list.closest("section")?.querySelector("[data-briefcase-empty]")?.toggleAttribute("hidden", packs.length > 0);
+  for (const { meetingId, meta } of packs) {
+    const m = meta.manifest.meeting;
+    const docs = el("ul", { class: "docs" }, ...meta.manifest.documents.map(
+      (d) => el("li", {}, el("a", { href: d.url, text: d.title })),
+    ));
+    const remove = el("button", {
+      type: "button", class: "btn", text: L.remove,
+      onclick: async () => { await store.removePack(meetingId, key); drawList(list); },
+    });
+    list.append(el(
+      "li", { class: "briefcase-pack", "data-pack": String(meetingId) },
+      el("div", { class: "row" },
+        el("span", { class: "grow" }, el("a", { href: m.url }, el("strong", { text: m.title })), el("br"),
+          el("span", { class: "muted small", text: fmt(L.saved, {
+            pages: meta.files.filter((f) => f.kind === "page").length,
+            mb: mb(meta.bytes), when: when(meta.lastContact),
+          }) })),
+        remove),
+      docs,
+    ));
+  }
+}
+
+// --- start ------------------------------------------------------------------------------------------
+
+startWorker();
+showBanner();
+addEventListener("offline", showBanner);
+addEventListener("online", () => { showBanner(); syncAll(); });
+for (const card of document.querySelectorAll("[data-briefcase]")) bindCard(card);
+const list = document.querySelector("[data-briefcase-list]");
+if (list) {
+  drawList(list);
+  listeners.add(() => drawList(list));
+}
+if (key) {
+  store.sweep(key).then(syncAll);
+  window.setInterval(syncAll, 5 * 60 * 1000);
+}
+window.nghisuBriefcase = { store, syncAll };

@@ -1,0 +1,171 @@
+"""In Chromium at 768×1024: the offline briefcase from download to revocation.
+
+A delegate downloads a meeting's pack, the tablet goes offline, the meeting and
+a document open from the briefcase, the document is searched and annotated;
+back online the annotation is saved; then the grant is revoked and the document
+leaves the tablet at the next contact.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import documents.pdf as pdf
+from documents import actions as doc_actions
+from documents.models import Annotation
+from meetings import actions
+from tests.documents.conftest import upload_file
+from tests.e2e.conftest import TABLET_PORTRAIT, login, screenshot
+from tests.e2e.test_annotations_browser import draw
+from tests.meetings.conftest import draft  # noqa: F401 (the meeting fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e-offline") / "du-toan.pdf"
+    pdf.make_demo_pdf(
+        path,
+        title="TỜ TRÌNH VỀ DỰ TOÁN NGÂN SÁCH",
+        paragraphs=["Điều 1. Thông qua dự toán thu ngân sách nhà nước năm 2026."] * 3
+        + ["Điều 2. Giao Ủy ban nhân dân tỉnh tổ chức thực hiện nghị quyết."],
+        pages=3,
+        heading_lines=["ỦY BAN NHÂN DÂN", "TỈNH SƠN LA"],
+    )
+    return path
+
+
+@pytest.fixture
+def meeting_with_doc(cast, draft, demo_pdf):  # noqa: F811
+    doc = doc_actions.create_document(
+        cast.secretary,
+        body=cast.hdnd,
+        title="Tờ trình dự toán",
+        uploaded_file=upload_file("du-toan.pdf", demo_pdf.read_bytes()),
+    )
+    actions.attach_documents(cast.secretary, draft.items.first(), [doc])
+    actions.publish_meeting(cast.secretary, draft)
+    doc_actions.grant(
+        cast.secretary, doc, users=[cast.delegate], perms=("annotate_document",)
+    )
+    draft.refresh_from_db()
+    return draft, doc
+
+
+HELD_URLS = """async (docId) => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("nghisu-u-")) continue;
+    for (const r of await (await caches.open(name)).keys()) {
+      if (new URL(r.url).pathname.startsWith(`/documents/${docId}/`)) out.push(r.url);
+    }
+  }
+  return out;
+}"""
+
+
+def test_a_delegate_reads_and_annotates_offline_and_revocation_wipes_the_tablet(
+    live_server, new_context, cast, meeting_with_doc
+):
+    meeting, doc = meeting_with_doc
+    base = live_server.url
+    context = new_context(viewport=TABLET_PORTRAIT, service_workers="allow")
+    page = context.new_page()
+    login(page, base, "daibieu01")
+    page.goto(f"{base}/meetings/{meeting.pk}/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    # The total is shown before starting; then the progress bar fills.
+    page.get_by_role("button", name="Tải về để đọc offline").click()
+    status = page.locator("[data-briefcase-status]")
+    page.wait_for_function(
+        "/3 trang, khoảng/.test(document.querySelector('[data-briefcase-status]')"
+        ".textContent)"
+    )
+    screenshot(page, "offline-total")
+    page.get_by_role("button", name="Bắt đầu tải").click()
+    page.wait_for_function(
+        "/Đã lưu offline: 3 trang/.test(document.querySelector("
+        "'[data-briefcase-status]').textContent)"
+    )
+    assert page.get_by_role("button", name="Xóa bản offline").is_visible()
+    screenshot(page, "offline-saved")
+    held = page.evaluate(HELD_URLS, doc.pk)
+    assert any("/pages/3/?w=800" in url for url in held)
+
+    # Offline: reload, the meeting opens from the briefcase, with the banner.
+    context.set_offline(True)
+    page.reload()
+    banner = page.locator("[data-offline-banner]")
+    banner.wait_for(state="visible")
+    assert "offline từ" in banner.inner_text()
+    assert "Kỳ họp thứ mười hai" in page.locator("h1").inner_text()
+    assert "Đã lưu offline" in status.inner_text()
+    screenshot(page, "offline-meeting")
+    # Truly offline: a page not in the briefcase is not fetched; the briefcase
+    # page answers instead, listing what this tablet holds.
+    page.goto(f"{base}/meetings/{meeting.pk}/participants/")
+    assert page.locator("h1").inner_text() == "Bản offline trên máy này"
+    page.wait_for_selector("[data-pack]")
+    screenshot(page, "offline-briefcase")
+    page.get_by_role("link", name="Kỳ họp thứ mười hai HĐND tỉnh khóa XV").click()
+    page.wait_for_selector("[data-briefcase]")
+
+    # The document opens from the briefcase, with its page image.
+    page.get_by_role("link", name="Tờ trình dự toán").first.click()
+    page.wait_for_selector(".ann-toolbar")
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.viewer-img');"
+        " return i.complete && i.naturalWidth > 100; })()"
+    )
+    # Search on the stored text, without diacritics.
+    page.fill("#doc-search-q", "ngan sach nha nuoc")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    results = page.locator("[data-doc-search-results] button")
+    results.first.wait_for()
+    assert results.count() == 3
+    assert "ngân sách nhà nước" in results.first.inner_text()
+    results.nth(1).click()
+    page.wait_for_function("window.nghisuViewer.page === 2")
+
+    # Draw: queued while offline.
+    page.get_by_role("button", name="Bút").click()
+    page.locator(".ann-overlay").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 200)")
+    draw(page, (0.2, 0.2), (0.7, 0.25))
+    assert page.locator(".ann-overlay g.ann-ink").count() == 1
+    page.wait_for_function(
+        "/Mất kết nối/.test(document.querySelector('.ann-status').textContent)"
+    )
+    screenshot(page, "offline-document")
+    assert Annotation.objects.count() == 0
+
+    # Online again: the queue is sent.
+    context.set_offline(False)
+    page.wait_for_function(
+        "document.querySelector('.ann-status').textContent === 'Đã lưu'"
+    )
+    assert Annotation.objects.filter(author=cast.delegate, page=2).count() == 1
+    assert banner.is_hidden()
+
+    # Revoked: at the next contact the document leaves the tablet.
+    doc_actions.revoke(cast.secretary, doc, users=[cast.delegate])
+    doc_actions.revoke(cast.secretary, doc, groups=[meeting.participants_group])
+    page.goto(f"{base}/meetings/offline/")
+    page.wait_for_function("window.nghisuBriefcase !== undefined")
+    page.evaluate("window.nghisuBriefcase.syncAll()")
+    page.wait_for_function(
+        f"async (id) => (await ({HELD_URLS})(id)).length === 0", arg=doc.pk
+    )
+    assert page.evaluate(HELD_URLS, doc.pk) == []
+    page.wait_for_selector("[data-pack]")
+    assert "Tờ trình dự toán" not in page.locator("[data-briefcase-list]").inner_text()
+    screenshot(page, "offline-revoked")
+
+    # Signing out wipes the briefcase (the page, the worker, Clear-Site-Data).
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(lambda url: "/accounts/login/" in url)
+    page.wait_for_function(
+        "async () => (await caches.keys()).every((n) => !n.startsWith('nghisu-u-'))"
+    )
