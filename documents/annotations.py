@@ -41,6 +41,7 @@ from documents.models import (
 )
 from documents.queries import user_can
 from nghisu.errors import ActionError, NotFound
+from nghisu.publish import Users, publish
 from nghisu.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -405,8 +406,6 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
     meeting), that room's readers get ``annotation.removed`` with the id only.
     Private annotations never produce an event.
     """
-    from meetings.events import publish_private
-
     document = row.version.document
     where = {"document": document.pk, "version": row.version.number}
     now = _room_of(row)
@@ -414,7 +413,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
         readers = aq.meeting_readers(document, now, author_id=row.author_id)
         others = sorted(readers - {row.author_id})
         if others:
-            publish_private(
+            _to_readers(
                 now,
                 others,
                 {
@@ -424,7 +423,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
                 },
             )
         if row.author_id in readers:  # the author's other tablets
-            publish_private(
+            _to_readers(
                 now,
                 row.author_id,
                 {
@@ -438,7 +437,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
             document, before_meeting_id, author_id=row.author_id
         )
         if readers:
-            publish_private(
+            _to_readers(
                 before_meeting_id,
                 sorted(readers),
                 {"type": "annotation.removed", **where, "id": str(row.pk)},
@@ -730,3 +729,8 @@ def export_annotated(
         watermarked=bool(watermark),
     )
     return path
+
+
+def _to_readers(meeting_id: int, user_ids, event: dict) -> None:
+    """A document's readers in one room: ``publish(Users(...), event)``."""
+    publish(Users.of(user_ids, meeting_id), event)

@@ -8,4 +8,9 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Thời gian thực"
 
     def ready(self) -> None:
-        from realtime import checks, signals  # noqa: F401  (registers them)
+        from nghisu import publish
+        from realtime import checks, signals, transport  # noqa: F401  (registers them)
+
+        # The inversion point: the domain publishes through nghisu.publish and
+        # this app delivers, so no domain module imports the transport.
+        publish.install(transport.deliver)
