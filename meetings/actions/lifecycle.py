@@ -375,7 +375,8 @@ def close_meeting(actor: User, meeting: Meeting) -> Meeting:
     ``participants.changed`` (op ``attendance``: clients resync), then
     ``meeting.status``.
     """
-    from meetings.room import clear_presentation, end_floor
+    from meetings.actions._room import clear_presentation
+    from meetings.actions.floor import end_floor
     from meetings.room_models import Vote, VoteStatus
 
     with transaction.atomic():

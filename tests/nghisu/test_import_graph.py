@@ -40,7 +40,7 @@ ALLOWED = {
     "documents": {"accounts", "submissions", "nghisu"},
     "meetings": {"accounts", "documents", "submissions", "nghisu"},
     "work": {"accounts", "documents", "submissions", "nghisu"},
-    "realtime": set(),
+    "realtime": {"accounts", "documents", "meetings", "work", "nghisu"},
     "nghisu": set(),
 }
 
