@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import record_audit
 from documents import annotation_queries as aq
-from documents import pdf, storage
+from documents import meeting_scope, pdf, storage
 from documents.models import (
     Annotation,
     AnnotationKind,
@@ -235,22 +235,16 @@ def _check_audience(user, version: DocumentVersion, clean: CleanInput) -> list:
     the document on its agenda (so its participants were given the document).
     """
     from accounts.models import User
-    from meetings.models import AgendaDocument, MeetingStatus, Participant
 
     if clean.visibility == AnnotationVisibility.MEETING:
-        joined = (
-            Participant.objects.filter(meeting_id=clean.meeting_id, user=user)
-            .exclude(meeting__status=MeetingStatus.DRAFT)
-            .exists()
+        refusal = meeting_scope.scope().share_refusal(
+            user, clean.meeting_id, version.document_id
         )
-        if not joined:
+        if refusal == "not_attending":
             raise _invalid(
                 _("Bạn chỉ chia sẻ được với cuộc họp mà bạn tham dự."), "bad_visibility"
             )
-        on_agenda = AgendaDocument.objects.filter(
-            item__meeting_id=clean.meeting_id, document_id=version.document_id
-        ).exists()
-        if not on_agenda:
+        if refusal == "not_on_agenda":
             raise _invalid(
                 _("Tài liệu này không có trong chương trình của cuộc họp đã chọn."),
                 "bad_visibility",

@@ -1,12 +1,15 @@
-"""The vote-counting record (biên bản kiểm phiếu) of a closed vote, as a
-:mod:`documents.pdf.record` spec; built and signed at closing by
-:func:`meetings.actions.vote_records.make_counting_record`."""
+"""The vote-counting record (biên bản kiểm phiếu) of a closed vote: its
+:mod:`documents.pdf.record` spec, and the signed PDF built once at closing
+(:func:`make_counting_record`, run by ``meetings.tasks.counting_record_task``,
+which :mod:`meetings.actions.vote_records` enqueues)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -18,6 +21,7 @@ from meetings.models import (
 )
 from meetings.room_models import (
     Vote,
+    VoteStatus,
     VoteThreshold,
 )
 from meetings.voting import compute_result
@@ -202,3 +206,37 @@ def counting_record_spec(vote: Vote) -> dict[str, Any]:
             {"title": _("CHỦ TỌA"), "name": str(closer) if closer else "", "note": ""},
         ],
     }
+
+
+def record_path(vote_id: int) -> Path:
+    """Where a closed vote's counting record is stored."""
+    return Path(settings.MEDIA_ROOT) / "votes" / str(vote_id) / "record.pdf"
+
+
+def make_counting_record(vote_id: int, actor_id: int | None = None) -> str:
+    """Build, sign and store a closed vote's counting record; return its path.
+
+    Idempotent: a record already stored is kept (the result is frozen at
+    closing, so the file never changes). In the site's language, whoever asks.
+    Raises ``documents.pdf.PdfError`` when the pool or the signing fails.
+    """
+    from documents import signing, storage
+
+    path = record_path(vote_id)
+    if path.exists():
+        return str(path)
+    vote = Vote.objects.select_related("meeting", "meeting__body").get(pk=vote_id)
+    if vote.status != VoteStatus.CLOSED:
+        raise ValueError(f"vote {vote_id} is not closed")
+    actor = User.objects.filter(pk=actor_id or vote.closed_by_id).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        spec = counting_record_spec(vote)
+        data = signing.sign_record(
+            spec,
+            body=vote.meeting.body,
+            actor=actor,
+            obj=vote,
+            reason=_("Biên bản kiểm phiếu"),
+        )
+    storage.write_atomically(path, [data])
+    return str(path)

@@ -155,12 +155,12 @@ def _item_dict(
         "presenter": item.presenter_label,
         "presenter_id": item.presenter_id,
         "duration_minutes": item.duration_minutes,
-        **_item_progress(item),
+        **item_progress(item),
         "documents": attached.get(item.pk, []),
     }
 
 
-def _item_progress(item: AgendaItem) -> dict[str, Any]:
+def item_progress(item: AgendaItem) -> dict[str, Any]:
     return {
         "id": item.pk,
         "status": item.status,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
 from meetings.actions import ballots, vote_records
+from meetings.counting_record import record_path
 from meetings.models import Role, members_word, role_label
 from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
@@ -270,7 +271,7 @@ def counting_record(request, meeting_id: int, vote_id: int):
     vote = voting.access_vote(request.user, vote_id)
     if vote.meeting_id != seat.meeting_id or vote.status != VoteStatus.CLOSED:
         raise NotFound()
-    path = vote_records.record_path(vote.pk)
+    path = record_path(vote.pk)
     if not path.exists():
         vote_records.request_counting_record(vote.pk)
     if not path.exists():

@@ -9,8 +9,17 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         from nghisu import publish
-        from realtime import checks, signals, transport  # noqa: F401  (registers them)
+        from nghisu.views import install_layer_check
+        from realtime import (  # noqa: F401  (registers them)
+            checks,
+            commands_meeting,
+            signals,
+            transport,
+        )
+        from realtime.health import check_layer
 
-        # The inversion point: the domain publishes through nghisu.publish and
-        # this app delivers, so no domain module imports the transport.
+        # The inversion points: the domain publishes through nghisu.publish and
+        # this app delivers, so no domain module imports the transport; the
+        # health check reaches the layer the same way.
         publish.install(transport.deliver)
+        install_layer_check(check_layer)

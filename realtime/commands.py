@@ -1,8 +1,8 @@
 """The command registry: message type → schema → action → ack.
 
 Every command a room socket may send is one :class:`Command` registered here
-(the meeting's commands in :mod:`realtime.commands_meeting`, loaded on first
-use). A command names its fields (name, type, bounds: the schema, also what
+(the meeting's commands in :mod:`realtime.commands_meeting`, imported by
+``realtime.apps.RealtimeConfig.ready``). A command names its fields (name, type, bounds: the schema, also what
 docs/protocol.md lists), a ``parse`` function that reads them from the message
 into the action's typed keyword arguments (refusing a bad value with a
 documented code and a Vietnamese message, before anything is changed), the
@@ -109,7 +109,6 @@ class Command:
 
 
 _registry: dict[str, Command] = {}
-_loaded = False
 
 
 def register(command: Command) -> Command:
@@ -119,22 +118,13 @@ def register(command: Command) -> Command:
     return command
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from realtime import commands_meeting  # noqa: F401  (registers them)
-
-
 def lookup(kind: str) -> Command | None:
     """The command of message type ``kind``, if there is one."""
-    _load()
     return _registry.get(kind)
 
 
 def registered() -> dict[str, Command]:
     """Every registered command by type (docs, tests)."""
-    _load()
     return dict(_registry)
 
 

@@ -30,8 +30,7 @@ from meetings.models import (
     MeetingStatus,
     Participant,
 )
-from meetings.room import _item_progress as item_progress
-from meetings.room import presentation_state
+from meetings.room import item_progress, presentation_state
 from nghisu.errors import ActionError
 
 

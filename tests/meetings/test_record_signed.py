@@ -20,7 +20,7 @@ def test_the_counting_record_is_signed_and_valid_for_pdfsig(
     client, cast, room, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     from accounts.models import AuditEvent
-    from meetings.actions.vote_records import record_path
+    from meetings.counting_record import record_path
 
     body_key = signing_pki.configure_body_key(settings, tmp_path)
     for user in (cast.chair, cast.delegate):
@@ -46,7 +46,7 @@ def test_the_counting_record_is_signed_and_valid_for_pdfsig(
 
 
 def test_a_missing_record_is_asked_for_again_and_served(client, cast, room):
-    from meetings.actions.vote_records import record_path
+    from meetings.counting_record import record_path
 
     for user in (cast.chair, cast.delegate):
         check_in(cast.secretary, room.meeting, user)

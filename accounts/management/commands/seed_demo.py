@@ -17,7 +17,7 @@ DEMO_APPS = [
     "meetings",
     "work",
     "meetings.room_demo",
-    "documents.annotation_demo",
+    "meetings.annotation_demo",
 ]
 
 
