@@ -5,7 +5,6 @@ from accounts import views
 from accounts.forms import LoginForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -1,4 +1,4 @@
-"""Sign-in pages, the home page and the pages of bodies."""
+"""Sign-in pages and the pages of bodies (the home page is :mod:`work.home`)."""
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -6,24 +6,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import queries
-
-
-@login_required
-def home(request):
-    """The signed-in user's own page: their bodies and, later, work awaiting them."""
-    from meetings.queries import home_meetings
-    from work.queries import awaiting_answer, my_tasks
-
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "memberships": queries.my_memberships(request.user),
-            "meetings": home_meetings(request.user),
-            "consultations": awaiting_answer(request.user),
-            "tasks": my_tasks(request.user),
-        },
-    )
 
 
 @login_required

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from documents import meeting_scope
 from documents.models import (
     Annotation,
     AnnotationVisibility,
@@ -47,11 +48,7 @@ def parse_id(raw: object) -> uuid.UUID:
 
 def visible_q(user) -> Q:
     """Q over annotations that ``user`` may read (document view checked apart)."""
-    from meetings.models import Participant
-
-    in_meeting = Participant.objects.filter(
-        meeting_id=OuterRef("meeting_id"), user=user
-    )
+    in_meeting = meeting_scope.scope().attends(user)
     chosen = Annotation.shared_with.through.objects.filter(
         annotation_id=OuterRef("pk"), user=user
     )
@@ -118,13 +115,7 @@ def meeting_readers(document: Document, meeting_id: int, *, author_id: int) -> s
     meeting: its author and the meeting's participants, each of them only if
     they can view the document (two queries). The audience of its room events.
     """
-    from meetings.models import Participant
-
-    candidates = set(
-        Participant.objects.filter(meeting_id=meeting_id).values_list(
-            "user_id", flat=True
-        )
-    )
+    candidates = meeting_scope.scope().participant_ids(meeting_id)
     candidates.add(author_id)
     return users_who_can(document, "view_document", among=candidates)
 
@@ -166,25 +157,7 @@ def sharing_meetings(user, document: Document) -> list[dict[str, Any]]:
     These are the rooms an annotation on the document may be shared with;
     ``live`` marks meetings in progress, whose room gets shared annotations live.
     """
-    from meetings.models import Meeting, MeetingStatus
-
-    meetings = (
-        Meeting.objects.filter(
-            participants__user=user, items__attachments__document=document
-        )
-        .exclude(status=MeetingStatus.DRAFT)
-        .distinct()
-        .order_by("-starts_at", "-pk")
-        .values("pk", "title", "status")[:20]
-    )
-    return [
-        {
-            "id": m["pk"],
-            "title": m["title"],
-            "live": m["status"] == MeetingStatus.IN_PROGRESS,
-        }
-        for m in meetings
-    ]
+    return meeting_scope.scope().sharing_meetings(user, document)
 
 
 def my_annotations(user) -> list[dict[str, Any]]:
@@ -196,7 +169,6 @@ def my_annotations(user) -> list[dict[str, Any]]:
     Two queries whatever the count.
     """
     from documents.queries import documents_with_perm
-    from meetings.models import AgendaDocument
 
     if user is None or not user.is_authenticated:
         return []
@@ -222,15 +194,7 @@ def my_annotations(user) -> list[dict[str, Any]]:
         groups[key]["annotations"].append(row)
     if groups:
         document_ids = {g["document"].pk for g in groups.values()}
-        seen: dict[int, list[str]] = {}
-        for doc_id, title in (
-            AgendaDocument.objects.filter(
-                document_id__in=document_ids, item__meeting__participants__user=user
-            )
-            .values_list("document_id", "item__meeting__title")
-            .distinct()
-        ):
-            seen.setdefault(doc_id, []).append(title)
+        seen = meeting_scope.scope().meeting_titles(user, document_ids)
         for group in groups.values():
             group["meetings"] = sorted(set(seen.get(group["document"].pk, [])))
     return list(groups.values())

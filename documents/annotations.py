@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import record_audit
 from documents import annotation_queries as aq
-from documents import pdf, storage
+from documents import meeting_scope, pdf, storage
 from documents.models import (
     Annotation,
     AnnotationKind,
@@ -41,6 +41,7 @@ from documents.models import (
 )
 from documents.queries import user_can
 from nghisu.errors import ActionError, NotFound
+from nghisu.publish import Users, publish
 from nghisu.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -234,22 +235,16 @@ def _check_audience(user, version: DocumentVersion, clean: CleanInput) -> list:
     the document on its agenda (so its participants were given the document).
     """
     from accounts.models import User
-    from meetings.models import AgendaDocument, MeetingStatus, Participant
 
     if clean.visibility == AnnotationVisibility.MEETING:
-        joined = (
-            Participant.objects.filter(meeting_id=clean.meeting_id, user=user)
-            .exclude(meeting__status=MeetingStatus.DRAFT)
-            .exists()
+        refusal = meeting_scope.scope().share_refusal(
+            user, clean.meeting_id, version.document_id
         )
-        if not joined:
+        if refusal == "not_attending":
             raise _invalid(
                 _("Bạn chỉ chia sẻ được với cuộc họp mà bạn tham dự."), "bad_visibility"
             )
-        on_agenda = AgendaDocument.objects.filter(
-            item__meeting_id=clean.meeting_id, document_id=version.document_id
-        ).exists()
-        if not on_agenda:
+        if refusal == "not_on_agenda":
             raise _invalid(
                 _("Tài liệu này không có trong chương trình của cuộc họp đã chọn."),
                 "bad_visibility",
@@ -405,8 +400,6 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
     meeting), that room's readers get ``annotation.removed`` with the id only.
     Private annotations never produce an event.
     """
-    from meetings.events import publish_private
-
     document = row.version.document
     where = {"document": document.pk, "version": row.version.number}
     now = _room_of(row)
@@ -414,7 +407,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
         readers = aq.meeting_readers(document, now, author_id=row.author_id)
         others = sorted(readers - {row.author_id})
         if others:
-            publish_private(
+            _to_readers(
                 now,
                 others,
                 {
@@ -424,7 +417,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
                 },
             )
         if row.author_id in readers:  # the author's other tablets
-            publish_private(
+            _to_readers(
                 now,
                 row.author_id,
                 {
@@ -438,7 +431,7 @@ def publish_change(row: Annotation, *, before_meeting_id: int | None) -> None:
             document, before_meeting_id, author_id=row.author_id
         )
         if readers:
-            publish_private(
+            _to_readers(
                 before_meeting_id,
                 sorted(readers),
                 {"type": "annotation.removed", **where, "id": str(row.pk)},
@@ -730,3 +723,8 @@ def export_annotated(
         watermarked=bool(watermark),
     )
     return path
+
+
+def _to_readers(meeting_id: int, user_ids, event: dict) -> None:
+    """A document's readers in one room: ``publish(Users(...), event)``."""
+    publish(Users.of(user_ids, meeting_id), event)

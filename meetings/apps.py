@@ -12,3 +12,10 @@ class MeetingsConfig(AppConfig):
         from meetings.actions.people import on_membership_ended
 
         membership_ended.connect(on_membership_ended, dispatch_uid="meetings.seats")
+
+        # Annotations shared with a meeting ask it through this (documents
+        # sits below meetings and never imports it).
+        from documents import meeting_scope
+        from meetings import annotation_scope
+
+        meeting_scope.install(annotation_scope)

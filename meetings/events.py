@@ -1,12 +1,13 @@
-"""Publishing meeting events to the live room (the transport only; no domain rules).
+"""Publishing meeting events to the live room (no domain rules, no transport).
 
 Actions call :func:`publish` inside their transaction with a JSON-able dict.
 It takes the room's next ``seq`` in that transaction (a row lock on the room's
 :class:`~meetings.room_models.RoomState`, so every server process agrees on one
-order, the order of commits), serialises the frame once, and hands it to the
-process hub (:mod:`realtime.transport`) after commit. A failed send is logged
+order, the order of commits), and hands the event to
+:func:`nghisu.publish.publish` with the audience ``Room(meeting, seq)``, sent
+after commit by the sender the realtime app installed. A failed send is logged
 and never raised: the action has committed, and tablets repair gaps with
-``room.sync``.
+``room.sync``. This module imports nothing of ``realtime``.
 
 Besides room events there are:
 
@@ -22,31 +23,34 @@ Besides room events there are:
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, transaction
+
+from nghisu import publish as bus
+from nghisu.db import retry_locked
+from nghisu.publish import Managers, Room, Users, dumps
 
 logger = logging.getLogger(__name__)
 
-
-def group_name(meeting_id: int) -> str:
-    """The channel-layer group of a meeting's room (one member per process)."""
-    from realtime.hub import room_group
-
-    return room_group(meeting_id)
-
-
-def dumps(data: Any) -> str:
-    """Serialise a frame the way every room frame is serialised."""
-    return json.dumps(
-        data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
-    )
+__all__ = [
+    "Managers",
+    "Room",
+    "Users",
+    "cancel_pending",
+    "coalesce",
+    "current_seq",
+    "dumps",
+    "kick",
+    "next_seq",
+    "publish",
+    "publish_private",
+    "send_signal",
+]
 
 
 def next_seq(meeting_id: int, changes: dict[str, Any] | None = None) -> int:
@@ -91,35 +95,30 @@ def current_seq(meeting_id: int) -> int:
     )
 
 
-def _send(message: dict[str, Any]) -> None:
-    from realtime import transport
-
-    transport.send(message)
-
-
 def publish(
-    meeting_id: int, event: dict[str, Any], *, room: dict[str, Any] | None = None
+    meeting: int | Room, event: dict[str, Any], *, room: dict[str, Any] | None = None
 ) -> int:
     """Send ``event`` to the meeting's room once the current transaction commits.
 
-    Call it inside the action's transaction. Adds ``seq`` to the event and
-    returns it. The frame is serialised here, once for every socket. ``room``:
-    columns of the room's state row to change with the seq (:func:`next_seq`).
+    ``meeting``: the meeting's id, or the audience ``Room(meeting_id)``. Call it
+    inside the action's transaction. Adds ``seq`` to the event and returns it.
+    The frame is serialised here, once for every socket. ``room``: columns of
+    the room's state row to change with the seq (:func:`next_seq`).
     """
+    meeting_id = meeting.meeting_id if isinstance(meeting, Room) else meeting
     with transaction.atomic(savepoint=False):
         seq = next_seq(meeting_id, room)
-    frame = dumps({**event, "seq": seq})
-    message = {"k": "room", "m": meeting_id, "s": seq, "f": frame}
+    kick = None
     if event.get("type") == "participants.changed" and event.get("op") in _RESEAT:
         # Access follows changes live: a removed participant's sockets close
         # (4403); one whose role or right changed reconnects for a new seat.
         # The kick rides in the event itself, so it arrives wherever the event
         # does; a lost one is caught by the seat re-check (realtime.seats).
-        message["x"] = {
+        kick = {
             "p": list(event.get("participants") or []),
             "c": _RESEAT[event["op"]],
         }
-    transaction.on_commit(lambda: _send(message))
+    bus.publish(Room(meeting_id, seq), {**event, "seq": seq}, kick=kick)
     return seq
 
 
@@ -131,10 +130,10 @@ def publish_private(
 ) -> None:
     """Send ``event`` to the sockets of ``user_id`` (one id, or a list of ids:
     serialised once for all of them) in one meeting, or in all, once the
-    current transaction commits. Seq-less: a socket that misses it (reconnecting)
-    reloads what it shows from the room's fresh state."""
-    message = {"k": "private", "m": meeting_id, "u": user_id, "f": dumps(event)}
-    transaction.on_commit(lambda: _send(message))
+    current transaction commits: ``publish(Users(...), event)``. Seq-less: a
+    socket that misses it (reconnecting) reloads what it shows from the
+    room's fresh state."""
+    bus.publish(Users.of(user_id, meeting_id), event)
 
 
 def send_signal(
@@ -150,22 +149,14 @@ def send_signal(
     progress of one vote); each process's hub sends the room at most the latest
     of them per interval, longer for a larger room (``realtime.hub``).
     """
-    message = {
-        "k": "signal",
-        "m": meeting_id,
-        "a": "managers" if managers_only else "all",
-        "f": dumps(event),
-    }
-    if snapshot:
-        message["c"] = snapshot
-    _send(message)
+    audience = Managers(meeting_id) if managers_only else Room(meeting_id)
+    bus.publish(audience, event, on_commit=False, snapshot=snapshot)
 
 
 def kick(user_id: int, *, meeting_id: int | None = None, code: int = 4403) -> None:
     """Close ``user_id``'s room sockets (in one meeting, or every meeting)
     once the current transaction commits."""
-    message = {"k": "kick", "m": meeting_id, "u": user_id, "c": code}
-    transaction.on_commit(lambda: _send(message))
+    bus.kick(user_id, meeting_id=meeting_id, code=code)
 
 
 _pending: dict[str, threading.Timer] = {}
@@ -204,8 +195,6 @@ def cancel_pending() -> None:
 
 
 def _fire(key: str, func: Callable[[], None]) -> None:
-    from realtime.dbpool import retry_locked
-
     with _pending_lock:
         _pending.pop(key, None)
     try:

@@ -309,18 +309,26 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Khách mời")
 
 
-#: A delegate is called after the body: "Thành viên UBND", "Đại biểu HĐND".
-DELEGATE_LABELS = {
-    "ubnd": _("Thành viên UBND"),
-    "hdnd": _("Đại biểu HĐND"),
+#: What a body's members are called, by body kind: a delegate's role label
+#: ("Thành viên UBND", "Đại biểu HĐND") and the word members are counted in
+#: ("32/56 thành viên"); other kinds count "đại biểu".
+MEMBER_TERMS = {
+    "ubnd": (_("Thành viên UBND"), _("thành viên")),
+    "hdnd": (_("Đại biểu HĐND"), _("đại biểu")),
 }
 
 
 def role_label(role: str, body_kind: str) -> str:
     """The label of a participant's role in a body of ``body_kind``."""
-    if role == Role.DELEGATE and body_kind in DELEGATE_LABELS:
-        return str(DELEGATE_LABELS[body_kind])
+    if role == Role.DELEGATE and body_kind in MEMBER_TERMS:
+        return str(MEMBER_TERMS[body_kind][0])
     return str(Role(role).label) if role in Role.values else role
+
+
+def members_word(body_kind: str) -> str:
+    """The word a body's members are counted in ("32/56 đại biểu")."""
+    terms = MEMBER_TERMS.get(body_kind)
+    return str(terms[1] if terms else MEMBER_TERMS["hdnd"][1])
 
 
 #: Whether a role votes unless the secretary overrides it.

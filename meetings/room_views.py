@@ -8,11 +8,8 @@ still votes through :func:`cast`, which calls the same action.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import (
     HttpResponse,
@@ -26,7 +23,9 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import room, voting
-from meetings.models import Role, role_label
+from meetings.actions import ballots, vote_records
+from meetings.counting_record import record_path
+from meetings.models import Role, members_word, role_label
 from meetings.room_models import Vote, VoteStatus
 from nghisu.errors import ActionError, NotFound
 from nghisu.files import send_file
@@ -168,14 +167,11 @@ STRINGS = {
     "open_ballot": _("Mở phiếu của bạn"),
 }
 
-#: What members are counted as in a conclusion ("32/56 đại biểu").
-MEMBER_WORDS = {"ubnd": _("thành viên")}
-
 
 def _strings(body_kind: str) -> dict[str, str]:
     strings = {k: str(v) for k, v in STRINGS.items()}
     strings["role_delegate"] = role_label(Role.DELEGATE, body_kind)
-    strings["members_word"] = str(MEMBER_WORDS.get(body_kind, _("đại biểu")))
+    strings["members_word"] = members_word(body_kind)
     return strings
 
 
@@ -219,10 +215,11 @@ def cast(request, meeting_id: int, vote_id: int):
     option = data.get("option", request.POST.get("option"))
     client_id = str(data.get("id", request.POST.get("id", "")))[:64]
     try:
-        result = voting.check_cast(
+        result = ballots.do_cast(
             request.user,
             seat.meeting_id,
-            {"vote": vote_id, "option": option},
+            vote_id=vote_id,
+            option=ballots.clean_option(option),
             client_id=client_id,
         )
     except ActionError as exc:
@@ -265,44 +262,30 @@ def vote_lists(request, meeting_id: int, vote_id: int):
     return response
 
 
-def _record_file(vote, actor) -> Path:
-    """Build the counting record once (in the sandboxed PDF pool) and keep it;
-    the result is frozen at closing, so the file never changes; signed with
-    the body's certificate when one is configured, audited as done by
-    ``actor`` (whoever downloads it first)."""
-    from documents import signing, storage
-
-    spec = voting.counting_record_spec(vote)
-    digest = hashlib.sha256(
-        json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:16]
-    path = Path(settings.MEDIA_ROOT) / "votes" / str(vote.pk) / f"record-{digest}.pdf"
-    if not path.exists():
-        data = signing.sign_record(
-            spec,
-            body=vote.meeting.body,
-            actor=actor,
-            obj=vote,
-            reason=_("Biên bản kiểm phiếu"),
-        )
-        storage.write_atomically(path, [data])
-    return path
-
-
 @login_required
 @require_GET
 def counting_record(request, meeting_id: int, vote_id: int):
-    """The vote-counting record (biên bản kiểm phiếu) of a closed vote, as PDF."""
-    from documents.pdf import PdfError
+    """The vote-counting record (biên bản kiểm phiếu) of a closed vote, as PDF.
 
+    Built and signed when the vote closed (``meetings.tasks``); this view only
+    serves it. Still missing (the worker has not run yet): asked for again,
+    and 503 with ``Retry-After`` until it is there.
+    """
     seat = room.access_room(request.user, meeting_id)
     vote = voting.access_vote(request.user, vote_id)
     if vote.meeting_id != seat.meeting_id or vote.status != VoteStatus.CLOSED:
         raise NotFound()
-    try:
-        path = _record_file(vote, request.user)
-    except PdfError as exc:
-        return HttpResponse(exc.message, status=503, content_type="text/plain")
+    path = record_path(vote.pk)
+    if not path.exists():
+        vote_records.request_counting_record(vote.pk)
+    if not path.exists():
+        response = HttpResponse(
+            _("Biên bản kiểm phiếu đang được lập; hãy thử lại sau ít phút."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "10"
+        return response
     return send_file(
         request,
         path,

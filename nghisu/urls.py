@@ -3,8 +3,10 @@ from django.urls import include, path
 
 from documents import certificate_views
 from nghisu import pwa, views
+from work import home
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("", include("accounts.urls")),
     path(
         "accounts/certificates/",

@@ -8,4 +8,18 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Thời gian thực"
 
     def ready(self) -> None:
-        from realtime import checks, signals  # noqa: F401  (registers them)
+        from nghisu import publish
+        from nghisu.views import install_layer_check
+        from realtime import (  # noqa: F401  (registers them)
+            checks,
+            commands_meeting,
+            signals,
+            transport,
+        )
+        from realtime.health import check_layer
+
+        # The inversion points: the domain publishes through nghisu.publish and
+        # this app delivers, so no domain module imports the transport; the
+        # health check reaches the layer the same way.
+        publish.install(transport.deliver)
+        install_layer_check(check_layer)

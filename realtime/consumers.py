@@ -8,14 +8,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import dbpool, seats
+from realtime import commands, dbpool, seats
 from realtime.frames import command_id_error, error_frame, parse_frame, usable_id
 from realtime.hub import CLOSE_LAYER_DOWN, PROCESS_ID, Hub, get_hub
 from realtime.presence import presence
@@ -68,29 +67,6 @@ class PingConsumer(AsyncWebsocketConsumer):
 # ---------------------------------------------------------------------------
 # the meeting room
 # ---------------------------------------------------------------------------
-def _room_handlers() -> dict[str, Callable[..., dict[str, Any]]]:
-    """Command type -> ``handler(user, meeting_id, message)`` (sync, in the pool)."""
-    from meetings import room, voting
-
-    return {
-        "meeting.start": lambda u, m, msg: room.do_start_meeting(u, m),
-        "meeting.close": lambda u, m, msg: room.do_close_meeting(u, m),
-        "attendance.checkin": room.check_checkin,
-        "agenda.goto": room.check_goto,
-        "present.page": room.check_present_page,
-        "present.stop": lambda u, m, msg: room.do_present_stop(u, m),
-        "present.assign": room.check_present_assign,
-        "speaker.request": lambda u, m, msg: room.do_speaker_request(u, m),
-        "speaker.withdraw": lambda u, m, msg: room.do_speaker_withdraw(u, m),
-        "speaker.grant": room.check_speaker_grant,
-        "speaker.end": lambda u, m, msg: room.do_speaker_end(u, m),
-        "vote.prepare": voting.check_prepare,
-        "vote.open": voting.check_open,
-        "vote.close": voting.check_close,
-    }
-
-
-_HANDLERS: dict[str, Callable[..., dict[str, Any]]] | None = None
 _maintenance: dict[int, asyncio.Task] = {}
 
 
@@ -103,9 +79,9 @@ def _answer(command_id: object, result: dict[str, Any]) -> str:
 
 
 def _heartbeat() -> None:
-    from meetings import room
+    from meetings.actions.presence import heartbeat
 
-    room.heartbeat(PROCESS_ID)
+    heartbeat(PROCESS_ID)
 
 
 async def _maintain(hub: Hub) -> None:
@@ -139,10 +115,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
     secretaries) and keeps the seat; anonymous sockets are accepted and
     closed with 4401, others with 4403, so a browser sees the code and does
     not retry. Room events arrive through the process hub as ready frames;
-    nothing per socket reads the database. Commands are dispatched through a
-    table to ``check_*``/``do_*`` functions run in :mod:`realtime.dbpool`, each
-    answered by ``ack`` or ``error``; a re-sent command (same ``id``) is
-    answered again without being done twice.
+    nothing per socket reads the database. Commands are looked up in the
+    command registry (:mod:`realtime.commands`: schema, action, ack), run in
+    :mod:`realtime.dbpool` through the command store
+    (:func:`meetings.actions.commands.run_once`), each answered by ``ack`` or
+    ``error``; a re-sent command (same ``id``) is answered again without being
+    done twice.
     """
 
     #: No channel-layer channel per socket: room events come through the hub.
@@ -342,11 +320,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 logger.exception("meeting %s: room.sync failed", self.meeting_id)
                 await self.send(text_data=_internal_error(command_id))
             return
-        global _HANDLERS
-        if _HANDLERS is None:
-            _HANDLERS = _room_handlers()
-        handler = _HANDLERS.get(kind)
-        if handler is None and kind != "vote.cast":
+        command = commands.lookup(kind)
+        if command is None:
             await self.send(
                 text_data=error_frame(
                     "unknown_type",
@@ -362,43 +337,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
-        await self._command(kind, handler, str(command_id), command_id, message)
+        await self._command(command, str(command_id), command_id, message)
 
     async def _command(
         self,
-        kind: str,
-        handler: Callable[..., dict[str, Any]] | None,
+        command: commands.Command,
         client_id: str,
         command_id: object,
         message: dict[str, Any],
     ) -> None:
-        from meetings import room, voting
+        from meetings.actions.commands import run_once
         from nghisu.errors import ActionError, NotFound
 
+        kind = command.type
         version = self.hub.seat_version(self.meeting_id)
         if version != self.seat_version:  # someone's seat changed: is it ours?
             if not await self._seated():
                 return
             self.seat_version = version
         try:
-            if kind == "vote.cast":
-                # Idempotent through VoteCast.client_id; a secret vote's receipt
-                # must never be stored next to its voter. Casts arriving
-                # together are stored in one transaction per batch.
+            if command.batch is not None:
+                # vote.cast: idempotent through VoteCast.client_id (a secret
+                # vote's receipt must never be stored next to its voter), not
+                # through the command store. Casts arriving together are
+                # stored in one transaction per batch.
                 result = await dbpool.batched(
-                    ("vote.cast", self.meeting_id, self.language),
-                    functools.partial(voting.check_cast_many, self.meeting_id),
+                    (kind, self.meeting_id, self.language),
+                    functools.partial(command.batch, self.meeting_id),
                     (self.user, message, client_id),
                     language=self.language,
                 )
             else:
                 result, _replayed = await dbpool.run(
-                    room.run_once,
+                    run_once,
                     self.meeting_id,
                     self.user_id,
                     client_id,
                     kind,
-                    handler,
+                    command.run,
                     self.user,
                     self.meeting_id,
                     message,

@@ -18,16 +18,16 @@ import asyncio
 import contextlib
 import functools
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, connections
+from django.db import connections
 from django.utils import translation
+
+from nghisu.db import retry_locked
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,28 +48,6 @@ def _get_executor() -> ThreadPoolExecutor:
             _size = _workers()
             _executor = ThreadPoolExecutor(_size, thread_name_prefix="room-db")
         return _executor
-
-
-def retry_locked(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call ``func``; on SQLite, retry it when a table lock refused it at once.
-
-    SQLite's busy timeout covers "database is locked", not "database table is
-    locked" (shared-cache databases, as the test suite uses). The room's
-    functions are whole transactions, so running one again is safe.
-    """
-    for attempt in range(50):
-        try:
-            return func(*args, **kwargs)
-        except OperationalError as exc:
-            if (
-                connections["default"].vendor != "sqlite"
-                or "locked" not in str(exc)
-                or connections["default"].in_atomic_block
-                or attempt == 49
-            ):
-                raise
-            time.sleep(0.005 + random.random() * 0.02)
-    raise AssertionError("unreachable")
 
 
 def _call(func: Callable[..., T], language: str | None, *args: Any, **kwargs: Any) -> T:

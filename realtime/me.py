@@ -3,8 +3,8 @@
 The socket registers in the process hub (:mod:`realtime.hub`), like room
 sockets: it has no channel-layer channel of its own. The hub's one channel joins
 the user's group (``nghisu.user.<id>``) while the user has a socket in the
-process, and ``bell`` messages (:func:`realtime.transport.send_bell`, used by
-``work.events``) are written to the user's bell sockets as ready frames. On
+process, and ``bell`` messages (``publish(Bell(user), ...)``,
+:mod:`nghisu.publish`, used by ``work.events``) are written to the user's bell sockets as ready frames. On
 connect the socket gets the current unread count, so a tablet that reconnects
 is right at once. Sent by the server: ``{"type": "notification.count",
 "unread": n}``. The client may send ``{"type": "ping"}`` and gets

@@ -16,7 +16,7 @@ class PresenceBatch:
     """This event loop's presence writes, batched like a group commit.
 
     Sockets opened and closed while the previous batch is being written are
-    recorded together in one transaction (:func:`meetings.room.do_presence_batch`),
+    recorded together in one transaction (:func:`meetings.actions.presence.do_presence_batch`),
     one batch at a time and in order; a lone socket is written at once. A storm
     of 500 reconnects is then a few transactions, not 1,000, and the chairs'
     ``presence`` view is refreshed once per meeting and batch (coalesced).
@@ -47,7 +47,7 @@ class PresenceBatch:
         await asyncio.shield(done)
 
     async def _write(self) -> None:
-        from meetings import room
+        from meetings.actions.presence import do_presence_batch
 
         await asyncio.sleep(0)  # take the sockets of this loop iteration too
         while self.waiting:
@@ -56,7 +56,7 @@ class PresenceBatch:
             self.batches += 1
             try:
                 await dbpool.run(
-                    room.do_presence_batch,
+                    do_presence_batch,
                     joins=joins,
                     leaves=leaves,
                     process_id=PROCESS_ID,

@@ -15,6 +15,6 @@ def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
     """Transport, not domain: the session the sockets were opened with is gone."""
     if user is None:
         return
-    from meetings import events
+    from nghisu import publish
 
-    events.kick(user.pk, code=4401)
+    publish.kick(user.pk, code=4401)

@@ -1,7 +1,9 @@
 """The sending side of the hub: hand a ready frame to every process once.
 
-Called after commit (from :mod:`meetings.events` and :mod:`work.events`), from
-any thread. With the in-memory layer the message goes straight to this
+Installed as the domain's sender by :class:`realtime.apps.RealtimeConfig`
+(:func:`nghisu.publish.install`): the domain publishes through
+:func:`nghisu.publish.publish` and never imports this module. Called after
+commit, from any thread. With the in-memory layer the message goes straight to this
 process's hub; otherwise it is sent once to the channel-layer group of the
 room or the user (:mod:`realtime.groups`), whose members are one channel per
 server process. A private message to several users is sent once per user, each
@@ -39,11 +41,10 @@ def _per_user(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**message, "u": user} for user in dict.fromkeys(users)]
 
 
-def send_bell(user_id: int, event: dict[str, Any]) -> None:
-    """Send ``event`` to the user's bell sockets (``/ws/me/``) at once."""
-    from meetings.events import dumps
-
-    send({"k": "bell", "u": user_id, "f": dumps(event)})
+def deliver(message: dict[str, Any]) -> None:
+    """The sender installed in :mod:`nghisu.publish` (looks :func:`send` up at
+    each call, so tests may replace it)."""
+    send(message)
 
 
 def _log_failure(future) -> None:

@@ -115,7 +115,7 @@ def pytest_collection_modifyitems(config, items):
 
 @dataclass
 class PublishedEvent:
-    """One message meetings.events handed to the transport.
+    """One message the domain published (:func:`nghisu.publish.publish`).
 
     ``kind``: ``room`` (a seq'd room event), ``private`` (one user's sockets),
     ``signal`` (seq-less), ``kick``. ``audience``: ``"room"``, ``"all"`` or
@@ -133,7 +133,7 @@ class PublishedEvent:
 
 
 class EventCapture:
-    """What the code published, in order, through ``meetings.events``."""
+    """What the code published, in order, through :mod:`nghisu.publish`."""
 
     def __init__(self) -> None:
         self.log: list[PublishedEvent] = []
@@ -163,7 +163,8 @@ class EventCapture:
         mine = [
             entry
             for entry in connection.run_on_commit
-            if getattr(entry[1], "__module__", "") == "meetings.events"
+            if getattr(entry[1], "__module__", "")
+            in ("nghisu.publish", "meetings.events")
         ]
         connection.run_on_commit[:] = [
             e for e in connection.run_on_commit if e not in mine
@@ -189,17 +190,17 @@ class EventCapture:
 
 @pytest.fixture
 def capture_events(monkeypatch) -> EventCapture:
-    """Record each event meetings publish (audience and payload), still
+    """Record each event the domain publishes (audience and payload), still
     delivering it; ``capture.events`` first delivers what a ``db`` test's
     transaction holds for commit."""
-    from meetings import events
+    from nghisu import publish
 
     capture = EventCapture()
-    send = events._send
+    send = publish._send
 
     def tap(message: dict) -> None:
         capture.record(message)
         send(message)
 
-    monkeypatch.setattr(events, "_send", tap)
+    monkeypatch.setattr(publish, "_send", tap)
     return capture

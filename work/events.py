@@ -2,7 +2,7 @@
 
 Every signed-in page holds one socket to ``/ws/me/`` (:mod:`realtime.me`),
 registered in its process's hub; events reach it through the user's group
-(:func:`realtime.transport.send_bell`). Actions call
+(``publish(Bell(user), event)``, :mod:`nghisu.publish`). Actions call
 :func:`publish_to_user` or :func:`publish_unread_counts` inside their
 transaction; the event leaves after commit. Publishing never raises: a failure
 is logged, and the page shows the right count on its next load anyway.
@@ -17,15 +17,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
+from nghisu.publish import Bell, publish
+
 logger = logging.getLogger(__name__)
 
 
 def send_now(user_id: int, event: dict[str, Any]) -> None:
     """Send ``event`` to the user's sockets at once (no transaction involved)."""
-    from realtime.transport import send_bell
-
     try:
-        send_bell(int(user_id), event)
+        publish(Bell(int(user_id)), event, on_commit=False)
     except Exception:
         logger.exception(
             "work.events: publishing %s to user %s failed", event.get("type"), user_id

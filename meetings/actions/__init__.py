@@ -5,11 +5,19 @@
 - :mod:`.agenda`: items, sub-items, order, documents, change entries;
 - :mod:`.people`: participants, invitations, answers;
 - :mod:`.attendance`: check-in (one or many) and absence;
-- :mod:`.records`: conclusions and minutes.
+- :mod:`.records`: conclusions and minutes; :mod:`.minutes_signing`;
+- the live room (import the module; its functions take the meeting's id):
+  :mod:`.room` (agenda progress, presenting, start/close/check-in from the
+  room), :mod:`.floor` (speakers), :mod:`.votes` (prepare, open, close,
+  discard), :mod:`.ballots` (casting), :mod:`.vote_records` (the counting
+  record at close), :mod:`.presence` (open sockets), :mod:`.commands` (each
+  room command answered once).
 
 Every function takes the acting user first, checks the permission, writes in
 one transaction (locking the meeting row), audits what is sensitive and
 publishes room events with :func:`meetings.events.publish` (after commit).
+They take typed arguments, never a socket's dict: the wire format is read by
+the command registry (:mod:`realtime.commands`).
 """
 
 from meetings.actions.agenda import (

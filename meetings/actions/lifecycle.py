@@ -218,7 +218,7 @@ def meeting_url(meeting: Meeting) -> str:
 def _notify_participants(
     meeting: Meeting, *, exclude: User | None, kind: str, title: str, body: str
 ) -> None:
-    from work.actions import notify
+    from nghisu.notify import notify
 
     users = [
         p.user
@@ -230,7 +230,7 @@ def _notify_participants(
 
 def send_invitations(meeting: Meeting, participants: list[Participant]) -> None:
     """Notify (in-app and e-mail) participants not yet invited; mark them."""
-    from work.actions import notify
+    from nghisu.notify import notify
 
     fresh = [p for p in participants if p.invited_at is None]
     if not fresh:
@@ -375,7 +375,8 @@ def close_meeting(actor: User, meeting: Meeting) -> Meeting:
     ``participants.changed`` (op ``attendance``: clients resync), then
     ``meeting.status``.
     """
-    from meetings.room import clear_presentation, end_floor
+    from meetings.actions._room import clear_presentation
+    from meetings.actions.floor import end_floor
     from meetings.room_models import Vote, VoteStatus
 
     with transaction.atomic():

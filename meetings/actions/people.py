@@ -306,7 +306,7 @@ def _delegate(
     participant: Participant,
     substitute: User | None,
 ) -> None:
-    from work.actions import notify
+    from nghisu.notify import notify
 
     if not meeting.body.allows_delegation:
         raise ActionError(

@@ -204,7 +204,7 @@ def update_minutes(
 
 def submit_minutes(actor: User, minutes: Minutes) -> Minutes:
     """Send a draft to the chair for approval (they get a notification)."""
-    from work.actions import notify
+    from nghisu.notify import notify
 
     with transaction.atomic():
         meeting, minutes = _lock_minutes(minutes)
@@ -242,7 +242,7 @@ def submit_minutes(actor: User, minutes: Minutes) -> Minutes:
 def return_minutes(actor: User, minutes: Minutes, *, reason: str) -> Minutes:
     """Send submitted minutes back to the secretary for revision (the presiding
     chair), with the reason they see on the minutes page and in a notification."""
-    from work.actions import notify
+    from nghisu.notify import notify
 
     reason = nfc(reason).strip()
     with transaction.atomic():
@@ -294,7 +294,7 @@ def approve_minutes(actor: User, minutes: Minutes) -> Minutes:
     from documents import signing
     from documents.pdf import PdfError
     from meetings import minutes as builder
-    from work.actions import notify
+    from nghisu.notify import notify
 
     with transaction.atomic():
         meeting, minutes = _lock_minutes(minutes)

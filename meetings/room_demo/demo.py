@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from meetings import room, voting
+from meetings.actions import room, votes
 from meetings.models import AgendaDocument, AgendaItem, Meeting, MeetingStatus
 from meetings.room_models import Vote, VoteKind
 
@@ -46,7 +46,7 @@ def seed(bodies: dict, *, stdout) -> None:
             ).first()
             if item is None:
                 continue
-            voting.do_prepare(
+            votes.do_prepare(
                 office, meeting.pk, question=question, kind=kind, item_id=item.pk
             )
         _present_the_plan(chair, meeting)

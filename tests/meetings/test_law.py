@@ -18,9 +18,15 @@ from django.utils import timezone
 from accounts import actions as accounts
 from accounts.models import AuditEvent, BodyKind, Position
 from documents.pdf import record
-from meetings import actions, room, voting
+from meetings import actions, room
+from meetings import counting_record as _counting_record
+from meetings.actions import ballots as _ballots
+from meetings.actions import floor as _floor
+from meetings.actions import room as _room_actions
+from meetings.actions import votes as _votes
 from meetings.models import Attendance, MeetingKind, MeetingStatus, Participant
 from nghisu.errors import ActionError
+from tests.meetings.commands import command
 
 START = datetime.date(2021, 7, 1)
 
@@ -76,7 +82,7 @@ def _session(cast, kind: str, n: int, *, present: int | None = None) -> Session:
 
 def _start(s: Session) -> None:
     actions.start_meeting(s.members[0], s.meeting)
-    room.do_goto(s.members[0], s.meeting.pk, direction="next")
+    _room_actions.do_goto(s.members[0], s.meeting.pk, direction="next")
 
 
 def _vote(s: Session, choices: list[str | None], **fields) -> dict:
@@ -84,11 +90,11 @@ def _vote(s: Session, choices: list[str | None], **fields) -> dict:
     not vote), close it and return the result."""
     chair = s.members[0]
     data = {"question": "Thông qua", **fields}
-    vote_id = voting.check_open(chair, s.meeting.pk, data)["vote"]
+    vote_id = command("vote.open", chair, s.meeting.pk, data)["vote"]
     for user, choice in zip(s.members, choices, strict=False):
         if choice is not None:
-            voting.do_cast(user, s.meeting.pk, vote_id=vote_id, option=choice)
-    return voting.do_close(chair, s.meeting.pk, vote_id=vote_id)["result"]
+            _ballots.do_cast(user, s.meeting.pk, vote_id=vote_id, option=choice)
+    return _votes.do_close(chair, s.meeting.pk, vote_id=vote_id)["result"]
 
 
 def _choices(n: int, *, chair: str | None, yes: int, no: int, abstain: int) -> list:
@@ -244,7 +250,7 @@ def test_a_vote_does_not_open_below_quorum(cast):
     seat = Participant.objects.get(meeting=s.meeting, user=s.members[7])
     actions.mark_absent(s.secretary, seat, reason="Về cơ quan giải quyết việc gấp")
     with pytest.raises(ActionError) as err:
-        voting.check_open(s.members[0], s.meeting.pk, {"question": "Thông qua"})
+        command("vote.open", s.members[0], s.meeting.pk, {"question": "Thông qua"})
     assert err.value.code == "no_quorum"
     assert "Có mặt 7/12, cần 8" in err.value.message
     state = room.room_state(s.members[0], room.access_room(s.members[0], s.meeting.pk))
@@ -257,7 +263,7 @@ def test_the_counting_record_states_the_quorum_and_the_secretary(cast):
     _vote(s, _choices(12, chair="yes", yes=4, no=4, abstain=1))
     vote = s.meeting.votes.get()
     assert (vote.members, vote.present_at_open, vote.quorum_required) == (12, 9, 8)
-    spec = voting.counting_record_spec(vote)
+    spec = _counting_record.counting_record_spec(vote)
     text = " ".join(record.spec_text(spec))
     assert "có mặt 9/12 thành viên" in text and "cần có mặt để tiến hành họp: 8" in text
     assert "Biểu quyết ngang nhau (4 tán thành, 4 không tán thành)" in text
@@ -271,7 +277,7 @@ def test_an_equal_secret_ballot_is_recorded_as_such(cast):
     _start(s)
     _vote(s, _choices(4, chair="yes", yes=2, no=2, abstain=0), kind="secret")
     text = " ".join(
-        record.spec_text(voting.counting_record_spec(s.meeting.votes.get()))
+        record.spec_text(_counting_record.counting_record_spec(s.meeting.votes.get()))
     )
     assert "bỏ phiếu kín nên không xác định được ý kiến của Chủ tịch" in text
     assert "KHÔNG THÔNG QUA" in text
@@ -293,15 +299,15 @@ def test_a_former_member_loses_the_seat_and_the_vote_at_once(cast, capture_event
     ).exists()
     removed = capture_events.of_type("participants.changed")
     assert removed and removed[-1].payload["op"] == "removed"
-    vote_id = voting.check_open(s.members[0], s.meeting.pk, {"question": "Thông qua"})[
-        "vote"
-    ]
+    vote_id = command(
+        "vote.open", s.members[0], s.meeting.pk, {"question": "Thông qua"}
+    )["vote"]
     with pytest.raises(ActionError) as err:
-        voting.do_cast(leaver, s.meeting.pk, vote_id=vote_id, option="yes")
+        _ballots.do_cast(leaver, s.meeting.pk, vote_id=vote_id, option="yes")
     assert err.value.code == "no_voting_right"
     for user in s.members[:11]:
-        voting.do_cast(user, s.meeting.pk, vote_id=vote_id, option="yes")
-    result = voting.do_close(s.members[0], s.meeting.pk, vote_id=vote_id)["result"]
+        _ballots.do_cast(user, s.meeting.pk, vote_id=vote_id, option="yes")
+    result = _votes.do_close(s.members[0], s.meeting.pk, vote_id=vote_id)["result"]
     assert result["members"] == 11 and result["issued"] == 11
     assert result["in_favour"] == 11
 
@@ -315,11 +321,11 @@ def test_an_end_date_that_passed_takes_the_vote_even_before_the_scheduler(cast):
     leaver = s.members[5]
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     Membership.objects.filter(user=leaver).update(end_date=yesterday)  # time passed
-    vote_id = voting.check_open(s.members[0], s.meeting.pk, {"question": "Thông qua"})[
-        "vote"
-    ]
+    vote_id = command(
+        "vote.open", s.members[0], s.meeting.pk, {"question": "Thông qua"}
+    )["vote"]
     with pytest.raises(ActionError) as err:
-        voting.do_cast(leaver, s.meeting.pk, vote_id=vote_id, option="yes")
+        _ballots.do_cast(leaver, s.meeting.pk, vote_id=vote_id, option="yes")
     assert err.value.code == "no_voting_right"
     assert Participant.objects.filter(meeting=s.meeting, user=leaver).exists()
     work_actions.run_due_jobs()
@@ -372,14 +378,16 @@ def test_closing_from_the_page_follows_the_rooms_rules(client, cast, capture_eve
     s = _session(cast, BodyKind.UBND, 6, present=5)
     _start(s)
     chair = s.members[0]
-    room.do_speaker_request(s.members[1], s.meeting.pk)
-    vote_id = voting.check_open(chair, s.meeting.pk, {"question": "Thông qua"})["vote"]
+    _floor.do_speaker_request(s.members[1], s.meeting.pk)
+    vote_id = command("vote.open", chair, s.meeting.pk, {"question": "Thông qua"})[
+        "vote"
+    ]
     client.force_login(chair)
     url = reverse("meetings:transition", args=[s.meeting.pk, "close"])
     client.post(url, HTTP_HX_REQUEST="true")
     s.meeting.refresh_from_db()
     assert s.meeting.status == MeetingStatus.IN_PROGRESS  # refused: a vote is open
-    voting.do_close(chair, s.meeting.pk, vote_id=vote_id)
+    _votes.do_close(chair, s.meeting.pk, vote_id=vote_id)
     capture_events.clear()
     client.post(url, HTTP_HX_REQUEST="true")
     s.meeting.refresh_from_db()
@@ -403,13 +411,13 @@ def test_no_ballot_in_a_closed_meeting(cast):
 
     s = _session(cast, BodyKind.UBND, 4)
     _start(s)
-    vote_id = voting.check_open(s.members[0], s.meeting.pk, {"question": "Thông qua"})[
-        "vote"
-    ]
+    vote_id = command(
+        "vote.open", s.members[0], s.meeting.pk, {"question": "Thông qua"}
+    )["vote"]
     # A meeting closed around an open vote (as the page did before).
     type(s.meeting).objects.filter(pk=s.meeting.pk).update(status=MeetingStatus.CLOSED)
     with pytest.raises(ActionError) as err:
-        voting.do_cast(s.members[1], s.meeting.pk, vote_id=vote_id, option="yes")
+        _ballots.do_cast(s.members[1], s.meeting.pk, vote_id=vote_id, option="yes")
     assert err.value.code == "bad_status"
     assert Vote.objects.get(pk=vote_id).status == VoteStatus.OPEN
 

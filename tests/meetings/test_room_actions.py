@@ -7,7 +7,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from meetings.actions import commands as _command_store
+from meetings.actions import floor as _floor
+from meetings.actions import presence as _presence
+from meetings.actions import room as _room_actions
 from nghisu.errors import ActionError
+from tests.meetings.commands import command, handler
 from tests.realtime.rooms import build_room
 
 
@@ -16,9 +21,8 @@ def presented(cast, make_document):
     """A running meeting whose first item has a processed three-page document."""
     document = make_document(cast.secretary, body=cast.hdnd, pages=3)
     room = build_room(cast, with_document=document)
-    from meetings import room as room_actions
 
-    room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
+    _room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
     return room, document
 
 
@@ -31,7 +35,8 @@ def test_the_chair_presents_a_page_and_everyone_gets_one_event(
     room, document = presented
     seq = current_seq(room.meeting.pk)
     with django_capture_on_commit_callbacks() as callbacks:
-        room_actions.check_present_page(
+        command(
+            "present.page",
             cast.chair,
             room.meeting.pk,
             {
@@ -50,7 +55,7 @@ def test_the_chair_presents_a_page_and_everyone_gets_one_event(
     assert presentation["src"] == f"/documents/{document.pk}/versions/1/pages/2/"
     assert presentation["region"] == {"x": 0.0, "y": 0.5, "w": 0.5, "h": 0.5}
     with django_capture_on_commit_callbacks() as callbacks:
-        room_actions.do_present_page(
+        _room_actions.do_present_page(
             cast.chair,
             room.meeting.pk,
             document_id=document.pk,
@@ -58,7 +63,7 @@ def test_the_chair_presents_a_page_and_everyone_gets_one_event(
             region={"x": 0.0, "y": 0.5, "w": 0.5, "h": 0.5},
         )
     assert callbacks == []  # the same page again sends nothing
-    room_actions.do_present_stop(cast.chair, room.meeting.pk)
+    _room_actions.do_present_stop(cast.chair, room.meeting.pk)
     assert (
         room_actions.room_state(
             cast.chair, room_actions.access_room(cast.chair, room.meeting.pk)
@@ -78,13 +83,12 @@ def test_the_chair_presents_a_page_and_everyone_gets_one_event(
     ],
 )
 def test_presenting_refuses_what_the_room_may_not_see(cast, presented, fields, code):
-    from meetings import room as room_actions
     from meetings.models import RoomState
 
     room, document = presented
     data = {"document": document.pk, **fields}
     with pytest.raises(ActionError) as exc:
-        room_actions.check_present_page(cast.chair, room.meeting.pk, data)
+        command("present.page", cast.chair, room.meeting.pk, data)
     assert exc.value.code == code and exc.value.message
     assert not RoomState.objects.filter(document__isnull=False).exists()
 
@@ -94,21 +98,21 @@ def test_only_the_chair_or_the_named_presenter_presents(cast, presented):
 
     room, document = presented
     with pytest.raises(ActionError) as exc:
-        room_actions.do_present_page(
+        _room_actions.do_present_page(
             cast.delegate, room.meeting.pk, document_id=document.pk, page=1
         )
     assert exc.value.code == "forbidden"
-    room_actions.do_present_assign(
+    _room_actions.do_present_assign(
         cast.chair, room.meeting.pk, user_id=cast.delegate.pk
     )
-    room_actions.do_present_page(
+    _room_actions.do_present_page(
         cast.delegate, room.meeting.pk, document_id=document.pk, page=3
     )
     seat = room_actions.access_room(cast.delegate, room.meeting.pk)
     state = room_actions.room_state(cast.delegate, seat)
     assert state["me"]["can_present"] is True and state["presentation"]["page"] == 3
     with pytest.raises(ActionError) as exc:
-        room_actions.do_present_assign(
+        _room_actions.do_present_assign(
             cast.chair, room.meeting.pk, user_id=cast.outsider.pk
         )
     assert exc.value.code == "not_participant"
@@ -120,9 +124,9 @@ def test_presence_counts_live_processes_only_and_forgets_dead_ones(cast):
 
     room = build_room(cast)
     m = room.meeting.pk
-    room_actions.do_presence_join(m, cast.delegate.pk, connection="a", process_id="p1")
-    room_actions.do_presence_join(m, cast.delegate.pk, connection="b", process_id="p1")
-    room_actions.do_presence_join(m, cast.chair.pk, connection="c", process_id="p2")
+    _presence.do_presence_join(m, cast.delegate.pk, connection="a", process_id="p1")
+    _presence.do_presence_join(m, cast.delegate.pk, connection="b", process_id="p1")
+    _presence.do_presence_join(m, cast.chair.pk, connection="c", process_id="p2")
     assert room_actions.present_user_ids(m) == sorted([cast.chair.pk, cast.delegate.pk])
     # Process p2 was restarted: its heartbeat stopped.
     RoomProcess.objects.filter(pk="p2").update(
@@ -132,34 +136,33 @@ def test_presence_counts_live_processes_only_and_forgets_dead_ones(cast):
     RoomProcess.objects.filter(pk="p2").update(
         heartbeat_at=timezone.now() - datetime.timedelta(minutes=10)
     )
-    room_actions.heartbeat("p1")
+    _presence.heartbeat("p1")
     assert not RoomPresence.objects.filter(connection="c").exists()
-    room_actions.do_presence_leave(m, connection="a")
+    _presence.do_presence_leave(m, connection="a")
     assert room_actions.present_user_ids(m) == [cast.delegate.pk]  # one device left
 
 
 def test_a_command_is_done_once_per_client_id(cast):
-    from meetings import room as room_actions
     from meetings.models import RoomCommand
 
     room = build_room(cast)
-    first, replayed = room_actions.run_once(
+    first, replayed = _command_store.run_once(
         room.meeting.pk,
         cast.chair.pk,
         "cmd-1",
         "agenda.goto",
-        room_actions.do_goto,
+        _room_actions.do_goto,
         cast.chair,
         room.meeting.pk,
         direction="next",
     )
     assert replayed is False and first == {"item": room.items[0].pk}
-    again, replayed = room_actions.run_once(
+    again, replayed = _command_store.run_once(
         room.meeting.pk,
         cast.chair.pk,
         "cmd-1",
         "agenda.goto",
-        room_actions.do_goto,
+        _room_actions.do_goto,
         cast.chair,
         room.meeting.pk,
         direction="next",
@@ -169,7 +172,7 @@ def test_a_command_is_done_once_per_client_id(cast):
     assert room.meeting.current_item_id == room.items[0].pk  # not moved twice
     assert RoomCommand.objects.count() == 1
     RoomCommand.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
-    assert room_actions.forget_commands() == 1
+    assert _command_store.forget_commands() == 1
 
 
 def test_speeches_for_minutes_lists_given_speeches_in_order(cast):
@@ -177,18 +180,18 @@ def test_speeches_for_minutes_lists_given_speeches_in_order(cast):
 
     room = build_room(cast)
     m = room.meeting.pk
-    room_actions.do_goto(cast.chair, m, direction="next")
-    first = room_actions.do_speaker_request(cast.delegate, m)["request"]
-    second = room_actions.do_speaker_request(cast.delegate2, m)["request"]
-    room_actions.do_speaker_grant(cast.chair, m, request_id=first)
-    room_actions.do_speaker_grant(cast.chair, m, request_id=second)  # ends the first
-    room_actions.do_speaker_end(cast.delegate2, m)  # the speaker ends their own
+    _room_actions.do_goto(cast.chair, m, direction="next")
+    first = _floor.do_speaker_request(cast.delegate, m)["request"]
+    second = _floor.do_speaker_request(cast.delegate2, m)["request"]
+    _floor.do_speaker_grant(cast.chair, m, request_id=first)
+    _floor.do_speaker_grant(cast.chair, m, request_id=second)  # ends the first
+    _floor.do_speaker_end(cast.delegate2, m)  # the speaker ends their own
     speeches = room_actions.speeches_for_minutes(room.meeting)
     assert [s["name"] for s in speeches] == ["Cầm Văn Đông", "Quàng Thị Ánh"]
     assert all(s["start"] and s["end"] for s in speeches)
     assert speeches[0]["item_title"] == room.items[0].title
     with pytest.raises(ActionError) as exc:
-        room_actions.do_speaker_grant(cast.delegate, m, request_id=first)
+        _floor.do_speaker_grant(cast.delegate, m, request_id=first)
     assert exc.value.code == "forbidden"
 
 
@@ -242,7 +245,6 @@ def test_agenda_moves_and_page_turns_cost_a_fixed_number_of_statements(
     """What a chair's command costs through ``run_once``, as the socket runs it:
     the stored-answer lookup, two savepoints, the action, the stored answer."""
     from accounts.models import AuditEvent
-    from meetings import room as room_actions
     from meetings.events import current_seq
     from meetings.models import RoomState
 
@@ -251,12 +253,12 @@ def test_agenda_moves_and_page_turns_cost_a_fixed_number_of_statements(
     seq = current_seq(m)
     # lock with the room state, rights, the document, the room row with the seq
     with django_assert_num_queries(6 + 4):
-        room_actions.run_once(
+        _command_store.run_once(
             m,
             cast.chair.pk,
             "p1",
             "present.page",
-            room_actions.check_present_page,
+            handler("present.page"),
             cast.chair,
             m,
             {"document": document.pk, "page": 2},
@@ -267,12 +269,12 @@ def test_agenda_moves_and_page_turns_cost_a_fixed_number_of_statements(
     audits = AuditEvent.objects.filter(action="room.agenda_goto").count()
     # lock, rights, items, items, meeting, audit, room row with the seq
     with django_assert_num_queries(6 + 7):
-        room_actions.run_once(
+        _command_store.run_once(
             m,
             cast.chair.pk,
             "g1",
             "agenda.goto",
-            room_actions.check_goto,
+            handler("agenda.goto"),
             cast.chair,
             m,
             {"direction": "next"},

@@ -7,6 +7,10 @@ import json
 import pytest
 from django.urls import reverse
 
+from meetings.actions import ballots as _ballots
+from meetings.actions import room as _room_actions
+from meetings.actions import votes as _votes
+from tests.meetings.commands import command
 from tests.realtime.rooms import build_room, check_in
 
 
@@ -17,12 +21,13 @@ def room(cast, settings, tmp_path):
 
 
 def _open_vote(cast, meeting, **fields):
-    from meetings import room as room_actions
-    from meetings import voting
 
-    room_actions.do_goto(cast.chair, meeting.pk, direction="next")
-    return voting.check_open(
-        cast.chair, meeting.pk, {"question": "Thông qua Nghị quyết", **fields}
+    _room_actions.do_goto(cast.chair, meeting.pk, direction="next")
+    return command(
+        "vote.open",
+        cast.chair,
+        meeting.pk,
+        {"question": "Thông qua Nghị quyết", **fields},
     )["vote"]
 
 
@@ -120,17 +125,16 @@ def test_casting_over_http_is_refused_like_on_the_socket(client, cast, room):
 
 def test_the_counting_record_pdf_states_the_resolution_31_figures(client, cast, room):
     from documents import pdf
-    from meetings import voting
 
     for user in (cast.chair, cast.delegate, cast.delegate2):
         check_in(cast.secretary, room.meeting, user)
     vote = _open_vote(cast, room.meeting, kind="secret")
     for user, option in ((cast.chair, "yes"), (cast.delegate, "yes")):
-        voting.do_cast(user, room.meeting.pk, vote_id=vote, option=option)
+        _ballots.do_cast(user, room.meeting.pk, vote_id=vote, option=option)
     client.force_login(cast.delegate)
     url = reverse("room:record", args=[room.meeting.pk, vote])
     assert client.get(url).status_code == 404  # not closed yet
-    voting.do_close(cast.chair, room.meeting.pk, vote_id=vote)
+    _votes.do_close(cast.chair, room.meeting.pk, vote_id=vote)
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

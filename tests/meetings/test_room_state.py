@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from meetings import room_cache as _room_cache
+from meetings.actions import floor as _floor
+from meetings.actions import room as _room_actions
+from tests.meetings.commands import command
 from tests.realtime.rooms import build_room, check_in
 
 
@@ -60,8 +64,7 @@ def _same_as_uncached(cast, room) -> dict[str, dict]:
 def test_every_role_gets_the_state_built_afresh_before_and_after_events(
     cast, make_document
 ):
-    from meetings import actions, voting
-    from meetings import room as room_actions
+    from meetings import actions
     from meetings.models import Role
 
     document = make_document(cast.secretary, body=cast.hdnd, pages=2)
@@ -71,14 +74,16 @@ def test_every_role_gets_the_state_built_afresh_before_and_after_events(
     assert frames["chair"]["me"]["can_control"] is True
     assert frames["guest"]["me"]["role"] == Role.GUEST
     steps = [
-        lambda: room_actions.do_goto(cast.chair, m, direction="next"),
-        lambda: room_actions.do_present_page(
+        lambda: _room_actions.do_goto(cast.chair, m, direction="next"),
+        lambda: _room_actions.do_present_page(
             cast.chair, m, document_id=document.pk, page=2
         ),
-        lambda: room_actions.do_present_assign(cast.chair, m, user_id=cast.delegate.pk),
+        lambda: _room_actions.do_present_assign(
+            cast.chair, m, user_id=cast.delegate.pk
+        ),
         lambda: check_in(cast.secretary, room.meeting, cast.delegate),
-        lambda: room_actions.do_speaker_request(cast.delegate, m),
-        lambda: voting.check_open(cast.chair, m, {"question": "Thông qua?"}),
+        lambda: _floor.do_speaker_request(cast.delegate, m),
+        lambda: command("vote.open", cast.chair, m, {"question": "Thông qua?"}),
         lambda: actions.update_meeting(
             cast.secretary,
             room.meeting,
@@ -88,7 +93,7 @@ def test_every_role_gets_the_state_built_afresh_before_and_after_events(
             ends_at=room.meeting.ends_at,
             place=room.meeting.place,
         ),
-        lambda: room_actions.do_present_stop(cast.chair, m),
+        lambda: _room_actions.do_present_stop(cast.chair, m),
     ]
     for step in steps:
         step()
@@ -101,17 +106,16 @@ def test_every_role_gets_the_state_built_afresh_before_and_after_events(
 
 
 def test_the_shared_part_is_built_once_per_event(cast):
-    from meetings import room as room_actions
 
     room = build_room(cast)
-    before = room_actions.shared_builds
+    before = _room_cache.shared_builds
     for user in _roles(cast, room).values():
         _frame(user, room.meeting.pk)
-    assert room_actions.shared_builds == before + 1
-    room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
+    assert _room_cache.shared_builds == before + 1
+    _room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
     for user in _roles(cast, room).values():
         assert _frame(user, room.meeting.pk)["current_item"] == room.items[0].pk
-    assert room_actions.shared_builds == before + 2
+    assert _room_cache.shared_builds == before + 2
 
 
 def test_a_socket_joining_a_cached_room_costs_one_query(
@@ -133,21 +137,20 @@ def test_a_socket_joining_a_cached_room_costs_one_query(
 
 def test_one_users_votes_and_the_managers_presence_stay_private(cast):
     from meetings import room as room_actions
-    from meetings import voting
 
     room = build_room(cast)
     m = room.meeting.pk
     for user in (cast.delegate, cast.delegate2):
         check_in(cast.secretary, room.meeting, user)
-    room_actions.do_goto(cast.chair, m, direction="next")
-    named = voting.check_open(cast.chair, m, {"question": "Công khai?"})["vote"]
-    voting.check_cast(cast.delegate, m, {"vote": named, "option": "no"})
-    voting.check_close(cast.chair, m, {"vote": named})
-    secret = voting.check_open(
-        cast.chair, m, {"question": "Bỏ phiếu kín?", "kind": "secret"}
+    _room_actions.do_goto(cast.chair, m, direction="next")
+    named = command("vote.open", cast.chair, m, {"question": "Công khai?"})["vote"]
+    command("vote.cast", cast.delegate, m, {"vote": named, "option": "no"})
+    command("vote.close", cast.chair, m, {"vote": named})
+    secret = command(
+        "vote.open", cast.chair, m, {"question": "Bỏ phiếu kín?", "kind": "secret"}
     )["vote"]
-    receipt = voting.check_cast(
-        cast.delegate, m, {"vote": secret, "option": "yes"}, client_id="c1"
+    receipt = command(
+        "vote.cast", cast.delegate, m, {"vote": secret, "option": "yes"}, client_id="c1"
     ).get("receipt")
     frames = _same_as_uncached(cast, room)
     assert frames["delegate"]["my_votes"] == {str(named): "no", str(secret): None}

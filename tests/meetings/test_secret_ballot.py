@@ -12,7 +12,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from meetings.actions import ballots as _ballots
+from meetings.actions import commands as _command_store
+from meetings.actions import votes as _votes
 from nghisu.errors import ActionError
+from tests.meetings.commands import handler
 from tests.meetings.test_vote_batches import _room_with
 from tests.services import require_postgres
 
@@ -32,12 +36,11 @@ def _isolated(settings, tmp_path):
 def _cast_each(meeting, vote_id, voters) -> dict[int, tuple[str, str]]:
     """Each voter casts alone (one transaction each, as a single tablet does):
     ``{voter id: (option, receipt)}``."""
-    from meetings import voting
 
     cast = {}
     for n, voter in enumerate(voters):
         option = OPTIONS[n % 3]
-        answer = voting.do_cast(
+        answer = _ballots.do_cast(
             voter, meeting.pk, vote_id=vote_id, option=option, client_id=f"c{n}"
         )
         cast[voter.pk] = (option, answer["receipt"])
@@ -132,7 +135,6 @@ def test_during_a_secret_vote_no_transaction_id_links_a_voter_to_a_choice(cast):
 def test_after_the_close_no_live_or_dead_tuple_links_a_voter_to_a_choice(cast):
     """Every tuple of the ballot and sealed-ballot tables' pages, live and dead
     (read with pageinspect), after a secret vote of ten closed."""
-    from meetings import voting
     from meetings.models import Ballot, VoteCast
 
     require_postgres()
@@ -140,7 +142,7 @@ def test_after_the_close_no_live_or_dead_tuple_links_a_voter_to_a_choice(cast):
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
     meeting, vote_id, voters = _room_with(cast, 10, kind="secret")
     chosen = _cast_each(meeting, vote_id, voters)
-    voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+    _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
 
     xmins = _cast_xmins(vote_id)
     assert len(xmins) == 10  # one transaction per voter
@@ -174,7 +176,7 @@ def test_after_the_close_no_live_or_dead_tuple_links_a_voter_to_a_choice(cast):
 def test_the_key_lives_outside_the_database_and_is_destroyed_at_the_close(
     cast, django_capture_on_commit_callbacks
 ):
-    from meetings import ballot_seal, voting
+    from meetings import ballot_seal
     from meetings.models import SealedBallot, Vote
 
     meeting, vote_id, voters = _room_with(cast, 3, kind="secret")
@@ -192,7 +194,7 @@ def test_the_key_lives_outside_the_database_and_is_destroyed_at_the_close(
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+        _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     assert not path.exists()
     assert Vote.objects.get(pk=vote_id).seal_key is None
     assert ballot_seal.load_key(vote_id, public) is None
@@ -224,7 +226,7 @@ def test_without_its_key_a_secret_vote_is_not_counted_and_the_refusal_is_audited
     cast,
 ):
     from accounts.models import AuditEvent
-    from meetings import ballot_seal, room, voting
+    from meetings import ballot_seal
     from meetings.models import Ballot, SealedBallot, Vote, VoteStatus
 
     meeting, vote_id, voters = _room_with(cast, 2, kind="secret")
@@ -233,14 +235,14 @@ def test_without_its_key_a_secret_vote_is_not_counted_and_the_refusal_is_audited
     for attempt in range(2):
         with pytest.raises(ActionError) as refused:
             if attempt == 0:
-                voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+                _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
             else:  # as the room's socket does: inside the command's transaction
-                room.run_once(
+                _command_store.run_once(
                     meeting.pk,
                     cast.chair.pk,
                     "close-1",
                     "vote.close",
-                    voting.check_close,
+                    handler("vote.close"),
                     cast.chair,
                     meeting.pk,
                     {"vote": vote_id},
@@ -266,14 +268,13 @@ def test_without_its_key_a_secret_vote_is_not_counted_and_the_refusal_is_audited
         "reason": "Mất khóa niêm phong",
         "casts": 2,
     }
-    voting.do_open(cast.chair, meeting.pk, vote_id=vote_id)
+    _votes.do_open(cast.chair, meeting.pk, vote_id=vote_id)
     _cast_each(meeting, vote_id, voters)
-    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    result = _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
     assert result["returned"] == result["valid"] == 2
 
 
 def test_a_damaged_sealed_ballot_stops_the_count(cast):
-    from meetings import voting
     from meetings.models import SealedBallot, Vote, VoteStatus
 
     meeting, vote_id, voters = _room_with(cast, 2, kind="secret")
@@ -283,13 +284,13 @@ def test_a_damaged_sealed_ballot_stops_the_count(cast):
     data[-1] ^= 1
     SealedBallot.objects.filter(pk=row.pk).update(data=bytes(data))
     with pytest.raises(ActionError) as refused:
-        voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+        _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     assert refused.value.code == "ballot_damaged"
     assert Vote.objects.get(pk=vote_id).status == VoteStatus.OPEN
 
 
 def test_the_scheduler_destroys_keys_no_open_vote_needs(cast, tmp_path):
-    from meetings import ballot_seal, voting
+    from meetings import ballot_seal
     from meetings.models import Vote
     from work import actions
 
@@ -300,7 +301,7 @@ def test_the_scheduler_destroys_keys_no_open_vote_needs(cast, tmp_path):
     assert path.exists()
     # A close whose process died after the commit, before the unlink.
     kept = path.read_bytes()
-    voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+    _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     path.write_bytes(kept)
     gone = ballot_seal.key_path(vote_id + 1000)  # a vote deleted since
     gone.write_bytes(kept)
@@ -334,13 +335,12 @@ def test_a_key_directory_that_cannot_be_written_keeps_the_vote_closed(
 def test_a_secret_vote_opened_before_ballots_were_sealed_still_closes(cast):
     """Deployed during an open secret vote (no key on it): its ballots are
     stored and counted as before, rewritten in random order at the close."""
-    from meetings import voting
     from meetings.models import Ballot, SealedBallot, Vote
 
     meeting, vote_id, voters = _room_with(cast, 3, kind="secret")
     Vote.objects.filter(pk=vote_id).update(seal_key=None)
     _cast_each(meeting, vote_id, voters)
     assert not SealedBallot.objects.exists()
-    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    result = _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
     assert result["counts"] == {"yes": 1, "no": 1, "abstain": 1}
     assert Ballot.objects.filter(vote_id=vote_id).count() == 3

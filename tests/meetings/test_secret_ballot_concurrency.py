@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from meetings.actions import ballots as _ballots
+from meetings.actions import votes as _votes
 from nghisu.errors import ActionError
 from tests.meetings.test_vote_batches import _room_with
 from tests.services import require_postgres
@@ -72,7 +74,7 @@ def test_concurrent_casts_resends_and_second_tries_leave_one_sealed_ballot_each(
             try:
                 barrier.wait()
                 try:
-                    outcome = voting.do_cast(
+                    outcome = _ballots.do_cast(
                         voter,
                         meeting.pk,
                         vote_id=vote_id,
@@ -109,7 +111,7 @@ def test_concurrent_casts_resends_and_second_tries_leave_one_sealed_ballot_each(
     )
     assert _stored(vote_id) == {"casts": 24, "sealed": 24}
 
-    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    result = _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
     expected: dict[str, int] = {}
     for option in winners.values():
         expected[option] = expected.get(option, 0) + 1
@@ -125,8 +127,8 @@ def test_concurrent_casts_resends_and_second_tries_leave_one_sealed_ballot_each(
 
 
 def test_a_close_racing_sealed_batches_counts_each_batch_whole_or_not_at_all(cast):
-    from meetings import ballot_seal, voting
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings import ballot_seal
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     require_postgres()
     meeting, vote_id, voters = _room_with(cast, 40, kind="secret")
@@ -161,7 +163,7 @@ def test_a_close_racing_sealed_batches_counts_each_batch_whole_or_not_at_all(cas
 
         try:
             barrier.wait()
-            result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+            result = _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
         finally:
             connections.close_all()
         with lock:
@@ -201,7 +203,8 @@ def _process(script: str, *args) -> subprocess.Popen:
         "django.setup()\n"
         "from django.db import transaction\n"
         "from accounts.models import User\n"
-        "from meetings import voting\n"
+        "from meetings.actions import ballots as _ballots\n"
+        "from meetings.actions import votes as _votes\n"
         "a = json.loads(sys.argv[1])\n" + script
     )
     return subprocess.Popen(
@@ -216,14 +219,14 @@ def _process(script: str, *args) -> subprocess.Popen:
 
 KILLED_MID_CAST = """
 with transaction.atomic():
-    voting.do_cast(User.objects.get(pk=a[0]), a[1], vote_id=a[2], option="yes")
+    _ballots.do_cast(User.objects.get(pk=a[0]), a[1], vote_id=a[2], option="yes")
     print("cast", flush=True)
     time.sleep(60)
 """
 
 CAST_AND_CLOSE = """
-voting.do_cast(User.objects.get(pk=a[0]), a[1], vote_id=a[2], option="abstain")
-print(json.dumps(voting.do_close(User.objects.get(pk=a[3]), a[1], vote_id=a[2])))
+_ballots.do_cast(User.objects.get(pk=a[0]), a[1], vote_id=a[2], option="abstain")
+print(json.dumps(_votes.do_close(User.objects.get(pk=a[3]), a[1], vote_id=a[2])))
 """
 
 
@@ -231,19 +234,19 @@ def test_a_vote_opened_before_a_restart_closes_in_a_new_process(cast):
     """A process killed inside a cast's transaction leaves nothing; the key
     file outlives the process that opened the vote, so another process casts
     and closes it, counting every ballot once."""
-    from meetings import ballot_seal, voting
+    from meetings import ballot_seal
 
     require_postgres()
     assert connection.vendor == "postgresql"
     meeting, vote_id, voters = _room_with(cast, 3, kind="secret")
-    voting.do_cast(voters[0], meeting.pk, vote_id=vote_id, option="yes")
+    _ballots.do_cast(voters[0], meeting.pk, vote_id=vote_id, option="yes")
 
     killed = _process(KILLED_MID_CAST, voters[1].pk, meeting.pk, vote_id)
     assert killed.stdout.readline().strip() == "cast", killed.stderr.read()
     killed.kill()
     killed.wait(timeout=30)
     assert _stored(vote_id) == {"casts": 1, "sealed": 1}
-    voting.do_cast(voters[1], meeting.pk, vote_id=vote_id, option="no")
+    _ballots.do_cast(voters[1], meeting.pk, vote_id=vote_id, option="no")
 
     restarted = _process(
         CAST_AND_CLOSE, voters[2].pk, meeting.pk, vote_id, cast.chair.pk

@@ -9,7 +9,11 @@ import threading
 import pytest
 from django.db import connection
 
+from meetings.actions import ballots as _ballots
+from meetings.actions import room as _room_actions
+from meetings.actions import votes as _votes
 from nghisu.errors import ActionError
+from tests.meetings.commands import command
 from tests.realtime.rooms import build_room, check_in
 
 
@@ -33,16 +37,14 @@ def _voters(cast, n: int) -> list:
 
 def _room_with(cast, n: int, **vote_fields):
     """A running meeting, ``n`` extra voters all checked in, and an open vote."""
-    from meetings import room as room_actions
-    from meetings import voting
 
     voters = _voters(cast, n)
     room = build_room(cast)
     for user in (cast.chair, cast.delegate, cast.delegate2, *voters):
         check_in(cast.secretary, room.meeting, user)
-    room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
+    _room_actions.do_goto(cast.chair, room.meeting.pk, direction="next")
     data = {"question": "Thông qua Nghị quyết", **vote_fields}
-    vote_id = voting.check_open(cast.chair, room.meeting.pk, data)["vote"]
+    vote_id = command("vote.open", cast.chair, room.meeting.pk, data)["vote"]
     return room.meeting, vote_id, voters
 
 
@@ -57,7 +59,7 @@ def _stored(vote_id) -> tuple[int, int, dict[str, int]]:
 
 
 def test_one_invalid_cast_is_refused_alone_and_the_others_stored(cast):
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 3)
     outcomes = do_cast_many(
@@ -84,7 +86,7 @@ def test_one_invalid_cast_is_refused_alone_and_the_others_stored(cast):
 
 
 def test_a_voter_twice_in_one_batch_is_counted_once(cast):
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 2)
     first, resent, other = do_cast_many(
@@ -107,7 +109,7 @@ def test_a_voter_twice_in_one_batch_is_counted_once(cast):
 
 
 def test_a_changeable_vote_takes_the_last_choice_of_a_batch(cast):
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 1, allow_change=True)
     first, second = do_cast_many(
@@ -123,12 +125,11 @@ def test_a_changeable_vote_takes_the_last_choice_of_a_batch(cast):
 
 
 def test_casts_after_the_close_are_all_refused_and_nothing_stored(cast):
-    from meetings import voting
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 3)
-    voting.do_cast(voters[0], meeting.pk, vote_id=vote_id, option="yes")
-    voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+    _ballots.do_cast(voters[0], meeting.pk, vote_id=vote_id, option="yes")
+    _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     outcomes = do_cast_many(
         meeting.pk,
         vote_id=vote_id,
@@ -139,7 +140,7 @@ def test_casts_after_the_close_are_all_refused_and_nothing_stored(cast):
 
 
 def test_check_cast_many_answers_bad_input_in_its_place(cast):
-    from meetings.voting import check_cast_many
+    from realtime.commands_meeting import cast_many as check_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 2)
     outcomes = check_cast_many(
@@ -159,9 +160,8 @@ def test_check_cast_many_answers_bad_input_in_its_place(cast):
 def test_the_order_of_a_batchs_ballots_does_not_follow_its_voters(cast):
     """Ballots of a batch are stored in random order: the physical order of a
     secret vote's ballots says nothing about who cast which."""
-    from meetings import voting
+    from meetings.actions.ballots import CastRequest, do_cast_many
     from meetings.models import Ballot
-    from meetings.voting import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 40, kind="secret")
     outcomes = do_cast_many(
@@ -170,7 +170,7 @@ def test_the_order_of_a_batchs_ballots_does_not_follow_its_voters(cast):
         casts=[CastRequest(v, "yes", f"c{n}") for n, v in enumerate(voters)],
     )
     in_voter_order = [o["receipt"] for o in outcomes]
-    voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+    _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
     position = "ctid" if connection.vendor == "postgresql" else "rowid"
     table = connection.ops.quote_name(Ballot._meta.db_table)
     with connection.cursor() as cursor:
@@ -184,7 +184,7 @@ def test_the_order_of_a_batchs_ballots_does_not_follow_its_voters(cast):
 
 def test_counts_equal_ballots_after_batches_and_single_casts(cast):
     from meetings import voting
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 12)
     options = ["yes", "no", "abstain"]
@@ -197,9 +197,9 @@ def test_counts_equal_ballots_after_batches_and_single_casts(cast):
                 for n, v in enumerate(voters[start : start + 5], start)
             ],
         )
-    voting.do_cast(voters[10], meeting.pk, vote_id=vote_id, option="yes")
-    voting.do_cast(voters[11], meeting.pk, vote_id=vote_id, option="no")
-    result = voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
+    _ballots.do_cast(voters[10], meeting.pk, vote_id=vote_id, option="yes")
+    _ballots.do_cast(voters[11], meeting.pk, vote_id=vote_id, option="no")
+    result = _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)["result"]
     casts, ballots, counts = _stored(vote_id)
     assert casts == ballots == result["returned"] == result["valid"] == 12
     assert {k: v for k, v in result["counts"].items() if v} == counts
@@ -214,7 +214,7 @@ def test_counts_equal_ballots_after_batches_and_single_casts(cast):
 def test_fifty_voters_in_concurrent_overlapping_batches_leave_one_ballot_each(cast):
     """Five threads cast batches of the same 50 voters (each voter in every
     batch, with its own command id per thread) at once: one ballot per voter."""
-    from meetings.voting import CastRequest, do_cast_many
+    from meetings.actions.ballots import CastRequest, do_cast_many
 
     assert connection.vendor == "postgresql"
     meeting, vote_id, voters = _room_with(cast, 50)
@@ -256,9 +256,8 @@ def test_fifty_voters_in_concurrent_overlapping_batches_leave_one_ballot_each(ca
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_close_racing_batches_stores_each_batch_whole_or_not_at_all(cast):
-    from meetings import voting
+    from meetings.actions.ballots import CastRequest, do_cast_many
     from meetings.models import Vote
-    from meetings.voting import CastRequest, do_cast_many
 
     meeting, vote_id, voters = _room_with(cast, 40)
     barrier = threading.Barrier(5)
@@ -287,7 +286,7 @@ def test_a_close_racing_batches_stores_each_batch_whole_or_not_at_all(cast):
 
         try:
             barrier.wait()
-            voting.do_close(cast.chair, meeting.pk, vote_id=vote_id)
+            _votes.do_close(cast.chair, meeting.pk, vote_id=vote_id)
         finally:
             connections.close_all()
 

@@ -10,7 +10,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from meetings.actions import ballots as _ballots
+from meetings.actions import floor as _floor
+from meetings.actions import room as _room_actions
+from meetings.actions import votes as _votes
 from nghisu.errors import ActionError
+from tests.meetings.commands import command
 from tests.realtime.rooms import build_room, check_in
 
 
@@ -39,12 +44,11 @@ def _ubnd_meeting(cast):
 
 
 def _open(actor, meeting, **fields):
-    from meetings import room, voting
 
     if meeting.current_item_id is None:
-        room.do_goto(actor, meeting.pk, direction="next")
+        _room_actions.do_goto(actor, meeting.pk, direction="next")
     data = {"question": "Thông qua Đề án", **fields}
-    return voting.check_open(actor, meeting.pk, data)["vote"]
+    return command("vote.open", actor, meeting.pk, data)["vote"]
 
 
 @pytest.fixture
@@ -56,38 +60,35 @@ def hdnd(cast):
 
 
 def test_passing_needs_more_than_half_of_all_members_not_of_those_present(cast, hdnd):
-    from meetings import voting
 
     vote = _open(cast.chair, hdnd)
-    voting.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="abstain")
-    result = voting.do_close(cast.chair, hdnd.pk, vote_id=vote)["result"]
+    _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="abstain")
+    result = _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)["result"]
     # 1 of 2 votes cast in favour, but 3 members: 1 < 2 needed.
     assert result["required"] == 2 and result["in_favour"] == 1
     assert result["passed"] is False
 
 
 def test_two_thirds_when_set(cast, hdnd):
-    from meetings import voting
 
     vote = _open(cast.chair, hdnd, threshold="two_thirds")
-    voting.do_cast(cast.chair, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="no")
-    result = voting.do_close(cast.chair, hdnd.pk, vote_id=vote)["result"]
+    _ballots.do_cast(cast.chair, hdnd.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="no")
+    result = _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)["result"]
     assert result["required"] == 2 and result["passed"] is True
 
 
 @pytest.mark.parametrize(("chair_option", "passed"), [("yes", True), ("no", False)])
 def test_a_ubnd_tie_follows_the_chairmans_side(cast, chair_option, passed):
-    from meetings import voting
 
     meeting = _ubnd_meeting(cast)
     vote = _open(cast.ubnd_chair, meeting)
     other = "no" if chair_option == "yes" else "yes"
-    voting.do_cast(cast.ubnd_chair, meeting.pk, vote_id=vote, option=chair_option)
-    voting.do_cast(cast.ubnd_member, meeting.pk, vote_id=vote, option=other)
-    result = voting.do_close(cast.ubnd_chair, meeting.pk, vote_id=vote)["result"]
+    _ballots.do_cast(cast.ubnd_chair, meeting.pk, vote_id=vote, option=chair_option)
+    _ballots.do_cast(cast.ubnd_member, meeting.pk, vote_id=vote, option=other)
+    result = _votes.do_close(cast.ubnd_chair, meeting.pk, vote_id=vote)["result"]
     assert result["members"] == 2 and result["in_favour"] == 1
     assert result["tie"] is True
     assert result["passed"] is passed
@@ -95,18 +96,16 @@ def test_a_ubnd_tie_follows_the_chairmans_side(cast, chair_option, passed):
 
 
 def test_a_secret_ubnd_tie_cannot_know_the_chairmans_side(cast):
-    from meetings import voting
 
     meeting = _ubnd_meeting(cast)
     vote = _open(cast.ubnd_chair, meeting, kind="secret")
-    voting.do_cast(cast.ubnd_chair, meeting.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.ubnd_member, meeting.pk, vote_id=vote, option="no")
-    result = voting.do_close(cast.ubnd_chair, meeting.pk, vote_id=vote)["result"]
+    _ballots.do_cast(cast.ubnd_chair, meeting.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.ubnd_member, meeting.pk, vote_id=vote, option="no")
+    result = _votes.do_close(cast.ubnd_chair, meeting.pk, vote_id=vote)["result"]
     assert result["tie_break"] == "secret" and result["passed"] is False
 
 
 def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
-    from meetings import voting
     from meetings.models import Ballot, SealedBallot, VoteCast
 
     # The schema: a ballot has no voter, no time and no ordered key.
@@ -120,7 +119,7 @@ def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
         (cast.delegate, "no"),
         (cast.delegate2, "yes"),
     ):
-        answer = voting.do_cast(user, hdnd.pk, vote_id=vote, option=option)
+        answer = _ballots.do_cast(user, hdnd.pk, vote_id=vote, option=option)
         receipts[user.pk] = answer["receipt"]
     casts = list(VoteCast.objects.filter(vote_id=vote).values())
     assert {c["option"] for c in casts} == {""}
@@ -136,7 +135,7 @@ def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
     assert len(sealed) == 3 and len({len(b) for b in sealed}) == 1
     for receipt in receipts.values():
         assert not any(receipt.encode() in b for b in sealed)
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)
     assert not SealedBallot.objects.filter(vote_id=vote).exists()
     stored = set(Ballot.objects.filter(vote_id=vote).values_list("receipt", flat=True))
     for receipt in receipts.values():
@@ -148,7 +147,6 @@ def test_a_secret_votes_tables_hold_no_link_from_voter_to_choice(cast, hdnd):
 
 
 def test_refusals_change_nothing(cast, hdnd):
-    from meetings import voting
     from meetings.models import Ballot, Vote, VoteCast
 
     with pytest.raises(ActionError) as exc:
@@ -157,11 +155,11 @@ def test_refusals_change_nothing(cast, hdnd):
     assert not Vote.objects.exists()
     vote = _open(cast.chair, hdnd)
     with pytest.raises(ActionError) as exc:
-        voting.do_cast(cast.secretary, hdnd.pk, vote_id=vote, option="yes")
+        _ballots.do_cast(cast.secretary, hdnd.pk, vote_id=vote, option="yes")
     assert exc.value.code == "no_voting_right"
     assert exc.value.message == "Bạn không có quyền biểu quyết trong cuộc họp này."
     with pytest.raises(ActionError) as exc:
-        voting.check_cast(cast.delegate, hdnd.pk, {"vote": "x", "option": "yes"})
+        command("vote.cast", cast.delegate, hdnd.pk, {"vote": "x", "option": "yes"})
     assert exc.value.code == "bad_field"
     assert VoteCast.objects.count() == 0 and Ballot.objects.count() == 0
 
@@ -170,7 +168,6 @@ def test_opening_and_closing_publish_room_events_and_audit(
     cast, hdnd, django_capture_on_commit_callbacks
 ):
     from accounts.models import AuditEvent
-    from meetings import voting
     from meetings.events import current_seq
 
     seq = current_seq(hdnd.pk)
@@ -179,10 +176,10 @@ def test_opening_and_closing_publish_room_events_and_audit(
     assert len(callbacks) == 2  # agenda.current, vote.opened
     assert current_seq(hdnd.pk) == seq + 2
     with django_capture_on_commit_callbacks() as callbacks:
-        voting.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
+        _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
     assert len(callbacks) == 2  # the voter's own devices, the coalesced progress
     assert current_seq(hdnd.pk) == seq + 2  # no room event per ballot
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"vote.prepare", "vote.open", "vote.close"} <= actions
 
@@ -191,12 +188,12 @@ def test_results_for_minutes_and_the_recount_command(cast, hdnd, capsys):
     from meetings import voting
 
     vote = _open(cast.chair, hdnd)
-    voting.do_cast(cast.chair, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+    _ballots.do_cast(cast.chair, hdnd.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)
     secret = _open(cast.chair, hdnd, kind="secret", question="Bầu Trưởng ban")
-    voting.do_cast(cast.delegate2, hdnd.pk, vote_id=secret, option="no")
-    voting.do_close(cast.chair, hdnd.pk, vote_id=secret)
+    _ballots.do_cast(cast.delegate2, hdnd.pk, vote_id=secret, option="no")
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=secret)
     rows = voting.results_for_minutes(hdnd)
     assert [r["kind"] for r in rows] == ["open", "secret"]
     assert rows[0]["counts_labelled"][0] == {"label": "Tán thành", "count": 2}
@@ -213,12 +210,11 @@ def test_results_for_minutes_and_the_recount_command(cast, hdnd, capsys):
 
 
 def test_the_recount_command_reports_a_tampered_tally(cast, hdnd, capsys):
-    from meetings import voting
     from meetings.models import Ballot
 
     vote = _open(cast.chair, hdnd)
-    voting.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+    _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=vote, option="yes")
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)
     Ballot.objects.filter(vote_id=vote).update(option="no")
     with pytest.raises(CommandError):
         call_command("recount_vote", str(vote))
@@ -228,7 +224,6 @@ def test_the_recount_command_reports_a_tampered_tally(cast, hdnd, capsys):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_casts_of_one_voter_leave_one_ballot(cast):
-    from meetings import voting
     from meetings.models import Ballot, VoteCast
 
     assert connection.vendor == "postgresql"
@@ -244,7 +239,7 @@ def test_fifty_concurrent_casts_of_one_voter_leave_one_ballot(cast):
 
         try:
             barrier.wait()
-            voting.do_cast(
+            _ballots.do_cast(
                 cast.delegate,
                 room.meeting.pk,
                 vote_id=vote,
@@ -271,22 +266,22 @@ def test_fifty_concurrent_casts_of_one_voter_leave_one_ballot(cast):
 
 
 def test_the_minutes_state_the_room_votes_and_speeches_of_each_item(cast, hdnd):
-    from meetings import minutes, room, voting
+    from meetings import minutes
     from meetings.models import SpeakerRequest
 
     vote = _open(cast.chair, hdnd)
     hdnd.refresh_from_db()
     for user in (cast.chair, cast.delegate):
-        voting.do_cast(user, hdnd.pk, vote_id=vote, option="yes")
-    voting.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="no")
-    voting.do_close(cast.chair, hdnd.pk, vote_id=vote)
+        _ballots.do_cast(user, hdnd.pk, vote_id=vote, option="yes")
+    _ballots.do_cast(cast.delegate2, hdnd.pk, vote_id=vote, option="no")
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=vote)
     secret = _open(cast.chair, hdnd, kind="secret", question="Bầu Trưởng ban")
-    voting.do_cast(cast.delegate, hdnd.pk, vote_id=secret, option="yes")
-    voting.do_close(cast.chair, hdnd.pk, vote_id=secret)
-    room.do_speaker_request(cast.delegate2, hdnd.pk)
+    _ballots.do_cast(cast.delegate, hdnd.pk, vote_id=secret, option="yes")
+    _votes.do_close(cast.chair, hdnd.pk, vote_id=secret)
+    _floor.do_speaker_request(cast.delegate2, hdnd.pk)
     request = SpeakerRequest.objects.get(meeting=hdnd, user=cast.delegate2)
-    room.check_speaker_grant(cast.chair, hdnd.pk, {"request": request.pk})
-    room.do_speaker_end(cast.chair, hdnd.pk)
+    command("speaker.grant", cast.chair, hdnd.pk, {"request": request.pk})
+    _floor.do_speaker_end(cast.chair, hdnd.pk)
 
     rec = minutes.room_records(hdnd)[hdnd.current_item_id]
     assert [v.question for v in rec.votes] == ["Thông qua Đề án", "Bầu Trưởng ban"]

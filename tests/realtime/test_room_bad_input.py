@@ -103,7 +103,7 @@ async def test_clearing_the_presenter_is_an_explicit_null(cast, room):
 
 
 async def test_a_region_slightly_past_the_edge_is_clamped(cast, room):
-    from meetings.room import _clean_region
+    from realtime.commands_meeting import clean_region as _clean_region
 
     assert _clean_region({"x": 0.5, "y": 0.25, "w": 0.5004, "h": 0.75}) == {
         "x": 0.5,

@@ -259,9 +259,9 @@ def apply_due_membership_ends(today: datetime.date) -> int:
 
 def forget_room_commands() -> int:
     """Delete the room's stored command answers older than a day."""
-    from meetings import room
+    from meetings.actions.commands import forget_commands
 
-    return room.forget_commands()
+    return forget_commands()
 
 
 def forget_form_tokens(now: datetime.datetime) -> int:

@@ -18,7 +18,7 @@ DEMO_APPS = [
     "work",
     "oversight",
     "meetings.room_demo",
-    "documents.annotation_demo",
+    "meetings.annotation_demo",
 ]
 
 

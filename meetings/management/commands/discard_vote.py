@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings import voting
+from meetings.actions import votes
 from nghisu.errors import ActionError, NotFound
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, vote: int, reason: str, **options):
         try:
-            done = voting.discard_round(vote, reason=reason)
+            done = votes.discard_round(vote, reason=reason)
         except (ActionError, NotFound) as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
