@@ -32,7 +32,7 @@ class Context:
 
 def _integrity(row: dict) -> list[str]:
     reasons = []
-    for key in ("lost", "missing", "duplicates", "out_of_order", "gaps"):
+    for key in ("lost", "missing", "duplicates", "out_of_order", "gaps", "bell_dead"):
         if row.get(key):
             reasons.append(f"{row['system']}: {row[key]} {key.replace('_', ' ')}")
     if row.get("connect_failures"):
@@ -99,6 +99,7 @@ def _fanout_one(ctx: Context, clients: int, events: int, size: dict) -> list[dic
                 meeting=room["meeting"],
                 commands=commands,
                 events=events,
+                bell=True,
             )
             ctx.frames = ours.pop("_frames")
             ours["server"], ours["layer"] = kind, "redis" if redis else "in-memory"
@@ -217,7 +218,9 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
         users = room["members"]
         (server,) = stack.start_daphne(1)
         cookies = stack.login_all([room["chair"], *users], port=server.port)
-        targets = measure.targets_for([server.port], cookies, users, room["meeting"])
+        targets = measure.targets_for(
+            [server.port], cookies, users, room["meeting"], bell=True
+        )
         pool = ClientPool(targets, measure.client_processes(voters))
         try:
             connected = pool.call({"op": "connect", "timeout": 120})
@@ -231,6 +234,7 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
                     f"ws://127.0.0.1:{port}/ws/meetings/{room['meeting']}/",
                     cookies[room["chair"]],
                     f"http://127.0.0.1:{port}",
+                    bell=True,
                 )
                 await chair.command({"type": "agenda.goto", "item": room["items"][0]})
                 cpu0 = cpu_seconds(server.pid)
@@ -323,6 +327,8 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
         "duplicates": sum(c["duplicates"] for c in collected),
         "out_of_order": sum(c["disorder"] for c in collected),
         "missing": sum(c["missing"] for c in collected),
+        "bell_sockets": len(targets),
+        "bell_dead": sum(c["bell_dead"] for c in collected),
     }
     failed.extend(_integrity(row))
     if failed:
@@ -343,7 +349,9 @@ def join_storm(ctx: Context, size: dict) -> list[dict]:
         users = room["members"]
         (server,) = stack.start_daphne(1)
         cookies = stack.login_all(users, port=server.port)
-        targets = measure.targets_for([server.port], cookies, users, room["meeting"])
+        targets = measure.targets_for(
+            [server.port], cookies, users, room["meeting"], bell=True
+        )
         pool = ClientPool(targets, measure.client_processes(clients))
         try:
             first = pool.call({"op": "connect", "timeout": 120})
@@ -402,7 +410,7 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         for r in rooms:
             targets.extend(
                 measure.targets_for(
-                    ports, cookies, r["members"], r["meeting"], len(targets)
+                    ports, cookies, r["members"], r["meeting"], len(targets), bell=True
                 )
             )
         rss0 = sum(rss_bytes(p) for p in pids)
@@ -450,6 +458,8 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         "gaps": sum(a["gaps"] for a in collected),
         "duplicates": sum(a["duplicates"] for a in collected),
         "out_of_order": sum(a["disorder"] for a in collected),
+        "bell_sockets": len(targets),
+        "bell_dead": sum(a["bell_dead"] for a in collected),
         "command_errors": driven["errors"],
     }
     failed = _integrity(row)
@@ -469,6 +479,7 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
             f"ws://127.0.0.1:{port}/ws/meetings/{r['meeting']}/",
             cookies[r["chair"]],
             f"http://127.0.0.1:{port}",
+            bell=True,
         )
         chairs.append(chair)
     sends: dict[str, dict[int, int]] = {str(r["meeting"]): {} for r in rooms}
