@@ -73,6 +73,7 @@ class Chair:
             elif kind == "vote.progress":
                 self.progress = message
             elif kind in ("ack", "error") and message.get("id") is not None:
+                message["_at"] = now_ns()  # when the answer arrived
                 async with self.answered:
                     self.answers[str(message["id"])] = message
                     self.answered.notify_all()

@@ -449,6 +449,8 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         "clients": len(targets),
         "events": sum(len(s) for s in driven["sends"].values()),
         "latency": latency_stats(deliveries),
+        # The action's part of the latency: the chair's command to its ack.
+        "ack": latency_stats(driven["acks"]),
         "server_cpu_s": round(driven["cpu"], 2),
         "cpu_per_message_us": round(driven["cpu"] / max(1, len(deliveries)) * 1e6, 1),
         "rss_per_connection_kb": round((rss1 - rss0) / 1024 / len(targets), 1),
@@ -461,6 +463,9 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         "bell_sockets": len(targets),
         "bell_dead": sum(a["bell_dead"] for a in collected),
         "command_errors": driven["errors"],
+        "errors": sorted({e for a in [*connected, *collected] for e in a["errors"]})[
+            :5
+        ],
     }
     failed = _integrity(row)
     if driven["errors"]:
@@ -484,6 +489,7 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
         chairs.append(chair)
     sends: dict[str, dict[int, int]] = {str(r["meeting"]): {} for r in rooms}
     errors: list[str] = []
+    acks: list[int] = []  # command sent -> its ack on the chair's socket
     interval = size.get("room_interval", 1.0)
 
     async def room_loop(chair: Chair, room: dict) -> None:
@@ -491,8 +497,9 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
         commands = room_commands(room)
         for _ in range(events_per_room):
             try:
-                t, event, _raw, _a = await chair.command(next(commands), timeout=30)
+                t, event, _raw, answer = await chair.command(next(commands), timeout=30)
                 sends[str(room["meeting"])][event["seq"]] = t
+                acks.append(answer["_at"] - t)
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
             await asyncio.sleep(interval)
@@ -504,4 +511,10 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
     final = {str(r["meeting"]): c.seq for c, r in zip(chairs, rooms, strict=True)}
     for chair in chairs:
         await chair.close()
-    return {"sends": sends, "final": final, "cpu": cpu, "errors": errors[:10]}
+    return {
+        "sends": sends,
+        "final": final,
+        "cpu": cpu,
+        "errors": errors[:10],
+        "acks": acks,
+    }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from documents import certificate_views
-from nghisu import views
+from nghisu import metrics, views
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("work.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.view, name="metrics"),
     path("source/", views.source, name="source"),
 ]
 

@@ -8,4 +8,7 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Thời gian thực"
 
     def ready(self) -> None:
-        from realtime import checks, signals  # noqa: F401  (registers them)
+        from nghisu import metrics
+        from realtime import checks, signals, stats  # noqa: F401  (registers them)
+
+        metrics.register(stats.collect)
