@@ -186,7 +186,7 @@ def process_chunk(
     for w in widths:
         _check_width(w)
     _check_fmt(fmt)
-    return get_pool().call(
+    data = get_pool().call(
         "process_chunk",
         _path(path),
         first=first,
@@ -195,6 +195,7 @@ def process_chunk(
         out_dir=_path(out_dir),
         fmt=fmt,
     )
+    return json.loads(data)
 
 
 def sanitize(

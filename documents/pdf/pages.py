@@ -6,6 +6,7 @@ Worker processes only (imports PyMuPDF).
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import unicodedata
@@ -69,17 +70,22 @@ def _page_text(page: pymupdf.Page, pno: int) -> dict[str, Any]:
         raise PdfError("damaged") from exc
     words = []
     # Word boxes come unrotated; show them as displayed. Page properties
-    # are read once: each access crosses into MuPDF (~10 µs a word).
+    # are read once: each access crosses into MuPDF (~10 µs a word). The
+    # clipping to 0..1 is written out (as _clip01 computes it, NaN to 0):
+    # three calls per coordinate were a third of a chunk's CPU.
     rot = page.rotation_matrix if page.rotation else None
     nfc = unicodedata.normalize
+    rnd = round
     for *box, word, _b, _l, _w in raw_words:
         x0, y0, x1, y1 = pymupdf.Rect(box) * rot if rot is not None else box
+        a, b = (x0 - x_off) / w, (y0 - y_off) / h
+        c, d = (x1 - x_off) / w, (y1 - y_off) / h
         words.append(
             [
-                _clip01((x0 - x_off) / w),
-                _clip01((y0 - y_off) / h),
-                _clip01((x1 - x_off) / w),
-                _clip01((y1 - y_off) / h),
+                rnd(0.0 if not a > 0.0 else 1.0 if a > 1.0 else a, 4),
+                rnd(0.0 if not b > 0.0 else 1.0 if b > 1.0 else b, 4),
+                rnd(0.0 if not c > 0.0 else 1.0 if c > 1.0 else c, 4),
+                rnd(0.0 if not d > 0.0 else 1.0 if d > 1.0 else d, 4),
                 nfc("NFC", word) if not word.isascii() else word,
             ]
         )
@@ -104,13 +110,16 @@ def process_chunk(
     out_dir: str,
     fmt: str = "auto",
     max_pixels: int = MAX_RENDER_PIXELS,
-) -> list[dict[str, Any]]:
+) -> bytes:
     """Extract pages ``first..last`` and write their images at ``widths``.
 
     One job per chunk of a version being processed, on the document the worker
     keeps open (:func:`~documents.pdf.reading.open_kept`): each page is loaded
     once for its text, its word boxes and its images. Return what
-    :func:`extract` returns.
+    :func:`extract` returns, as UTF-8 JSON in one binary attachment: the
+    pool's protocol walks every object of a result in Python on both sides
+    (a chunk's word boxes are some 60,000 small lists), which cost the
+    pipeline more than reading the JSON once.
     """
     doc = open_kept(path)
     last = _check_range(doc, first, last)
@@ -121,7 +130,7 @@ def process_chunk(
         page = _load_page(doc, pno)
         pages.append(_page_text(page, pno))
         _write_images(page, pno, widths, out, fmt, max_pixels)
-    return pages
+    return json.dumps(pages, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # ---------------------------------------------------------------------------
@@ -163,7 +172,17 @@ def encode(img: Image.Image, kind: str, fmt: str) -> tuple[bytes, str]:
 
 
 def page_kind(page: pymupdf.Page) -> str:
-    """Return ``"scan"`` when images cover most of the page, else ``"text"``."""
+    """Return ``"scan"`` when images cover most of the page, else ``"text"``.
+
+    A page whose resources name no image and no form XObject is text without
+    measuring: measuring builds a second text page of the page (image
+    coverage), which cost a text document as much as extracting its words.
+    """
+    try:
+        if not page.get_images() and not page.get_xobjects():
+            return "text"
+    except Exception:  # noqa: S110 - measure below, which raises what it must
+        pass
     return "scan" if _image_coverage(page) > 0.5 else "text"
 
 
