@@ -194,7 +194,7 @@ def _store_pages(version: DocumentVersion, extracted: list[dict]) -> None:
                 version=version,
                 number=item["page"],
                 text=item["text"],
-                text_folded=fold(item["text"]),
+                text_folded=item.get("text_folded") or fold(item["text"]),
                 words=item["words"],
             )
             for item in extracted

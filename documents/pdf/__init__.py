@@ -181,7 +181,8 @@ def process_chunk(
     """:func:`extract` pages ``first..last`` and :func:`render_many` them at
     ``widths`` in one job, each page loaded once, on the document the worker
     keeps open between jobs on the same file. Return what :func:`extract`
-    returns. Processing a version calls it once per chunk of pages.
+    returns, each page also with ``text_folded`` (:func:`nghisu.text.fold`).
+    Processing a version calls it once per chunk of pages.
     """
     for w in widths:
         _check_width(w)

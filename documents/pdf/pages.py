@@ -29,6 +29,7 @@ from documents.pdf.reading import (
     open_pdf,
 )
 from documents.pdf.scan import _image_coverage
+from nghisu.text import fold
 
 
 # ---------------------------------------------------------------------------
@@ -92,6 +93,14 @@ def _page_text(page: pymupdf.Page, pno: int) -> dict[str, Any]:
     return {"page": pno, "text": nfc("NFC", text), "words": words}
 
 
+def _with_folded(item: dict[str, Any]) -> dict[str, Any]:
+    """Add the page's search form (:func:`nghisu.text.fold`) to ``item``: made
+    here, on the pool's workers in parallel, it is not the indexing process's
+    single-threaded work (about 3 ms a page)."""
+    item["text_folded"] = fold(item["text"])
+    return item
+
+
 def extract(
     path: str, *, first: int = 1, last: int | None = None
 ) -> list[dict[str, Any]]:
@@ -116,7 +125,8 @@ def process_chunk(
     One job per chunk of a version being processed, on the document the worker
     keeps open (:func:`~documents.pdf.reading.open_kept`): each page is loaded
     once for its text, its word boxes and its images. Return what
-    :func:`extract` returns, as UTF-8 JSON in one binary attachment: the
+    :func:`extract` returns, each page also with its ``text_folded``, as UTF-8
+    JSON in one binary attachment: the
     pool's protocol walks every object of a result in Python on both sides
     (a chunk's word boxes are some 60,000 small lists), which cost the
     pipeline more than reading the JSON once.
@@ -128,7 +138,7 @@ def process_chunk(
     pages = []
     for pno in range(first, last + 1):
         page = _load_page(doc, pno)
-        pages.append(_page_text(page, pno))
+        pages.append(_with_folded(_page_text(page, pno)))
         _write_images(page, pno, widths, out, fmt, max_pixels)
     return json.dumps(pages, ensure_ascii=False, separators=(",", ":")).encode()
 

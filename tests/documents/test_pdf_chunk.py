@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import documents.pdf as pdf
+from nghisu.text import fold
 from tests.documents.test_pdf_ops import demo, refused  # noqa: F401 (fixture)
 
 
@@ -17,7 +18,10 @@ def test_one_job_gives_what_extract_and_render_many_give(
     pages = pdf.process_chunk(
         demo, first=2, last=3, widths=[160, 400], out_dir=tmp_path / "a"
     )
+    folded = [page.pop("text_folded") for page in pages]
     assert pages == pdf.extract(demo, first=2, last=3)
+    assert folded == [fold(page["text"]) for page in pages]
+    assert "nghi quyet" in folded[0] or "ke hoach" in folded[0]
     apart = pdf.render_many(demo, [2, 3], [160, 400], tmp_path / "b")
     together = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert together == sorted(Path(f).name for f in apart)
