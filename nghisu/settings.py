@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "meetings",
     "work",
     "realtime",
+    "nghisu",
 ]
 
 MIDDLEWARE = [
