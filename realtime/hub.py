@@ -34,13 +34,14 @@ import time
 import uuid
 import weakref
 from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from nghisu import metrics
 from realtime.groups import room_group, user_group
+from realtime.hub_room import Bell, Room, Socket
 from realtime.pubsub import Bus
 
 __all__ = ["Hub", "get_hub", "room_group", "running_hubs", "user_group"]
@@ -56,62 +57,6 @@ DELIVERY = metrics.histogram(
 )
 #: Every process gets an id; presence rows of dead processes expire.
 PROCESS_ID = uuid.uuid4().hex
-
-
-class Socket(Protocol):
-    """What the hub needs of a room consumer."""
-
-    meeting_id: int
-    user_id: int
-    is_manager: bool
-
-    #: Frames held while the socket's room.state is being read (None after).
-    backlog: list[tuple[int | None, dict[str, str]]] | None
-    closing: bool
-
-    async def base_send(self, message: dict[str, str]) -> None: ...
-
-    def kick(self, code: int) -> None: ...
-
-
-class Bell(Protocol):
-    """What the hub needs of a bell socket (``/ws/me/``)."""
-
-    user_id: int
-    backlog: None
-    closing: bool
-
-    async def base_send(self, message: dict[str, str]) -> None: ...
-
-    def kick(self, code: int) -> None: ...
-
-
-class Room:
-    """The sockets of one meeting in this process, and its delivery order."""
-
-    __slots__ = (
-        "sockets",
-        "managers",
-        "by_user",
-        "last_seq",
-        "held",
-        "timer",
-        "snapshots",
-        "reseats",
-    )
-
-    def __init__(self) -> None:
-        self.sockets: list[Socket] = []
-        self.managers: list[Socket] = []
-        self.by_user: dict[int, list[Socket]] = {}
-        self.last_seq: int | None = None
-        self.held: dict[int, str] = {}
-        self.timer: asyncio.TimerHandle | None = None
-        # Snapshot signals by key: [time last sent, latest frame not sent yet].
-        self.snapshots: dict[str, list] = {}
-        # Re-seats (participants removed or changed) seen here: sockets whose
-        # seat is older re-check it before their next command (realtime.seats).
-        self.reseats = 0
 
 
 class Hub:
