@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run stack test lint bench install install-dev messages clean
+.PHONY: run stack test lint bench install install-dev messages clean backup restore
 
 $(VENV)/bin/activate:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nghị Sự needs Python 3.11 or newer"'
@@ -69,6 +69,17 @@ test: install-dev messages
 
 bench: install-dev messages
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Back up the database and the media folder into a new folder (DIR, by default
+# backups/<UTC time>, which make clean leaves alone), and restore one
+# (docs/deployment.md, "Backup and restore"). Restore asks before it replaces
+# anything; stop the web processes and workers first.
+backup: install
+	$(PY) manage.py backup "$${DIR:-backups/$$(date -u +%Y%m%dT%H%M%SZ)}"
+
+restore: install
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=backups/<time>"; exit 2; }
+	$(PY) manage.py restore "$(DIR)"
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -13,6 +13,9 @@ Worker commands (dicts sent through the pipe), answered with one dict each:
 
 - ``connect``: open every socket (``at``: start at this clock time, all at
   once; otherwise a few at a time) and wait for each one's ``room.state``.
+  A target with a ``bell_url`` also holds the bell socket (``/ws/me/``) that
+  every real page opens beside the room's, opened at the same time; its
+  failures count as the room socket's.
 - ``collect``: wait until every socket has ``final[meeting]`` (or timeout),
   then return receive times per (meeting, seq) and the sequence checks.
 - ``vote``: on the next ``vote.opened``, cast ``vote.cast`` at a random moment
@@ -49,6 +52,9 @@ class Target:
     origin: str
     meeting: int
     index: int  # global client number (chooses the vote option)
+    #: The bell socket a real page opens beside the room's (``/ws/me/``);
+    #: None for the baselines, which have none.
+    bell_url: str | None = None
 
 
 @dataclass
@@ -56,6 +62,9 @@ class Sock:
     target: Target
     ws: object = None
     task: asyncio.Task | None = None
+    bell: object = None
+    bell_task: asyncio.Task | None = None
+    bell_frames: int = 0
     last_seq: int | None = None
     start_seq: int | None = None
     state_ns: int | None = None
@@ -117,18 +126,61 @@ class Worker:
         sock.start_seq = sock.last_seq = first["seq"]
         sock.task = asyncio.create_task(self._read(sock))
 
+    async def _open_page(self, sock: Sock, timeout: float) -> None:
+        """Open what a real page opens: the room socket and, beside it at the
+        same time, the bell socket (where the target has one)."""
+        if sock.target.bell_url:
+            await asyncio.gather(
+                self._open(sock, timeout), self._open_bell(sock, timeout)
+            )
+        else:
+            await self._open(sock, timeout)
+
+    async def _open_bell(self, sock: Sock, timeout: float) -> None:
+        """Open the page's bell socket and wait for its first count, as the
+        page's notification bell does; it then stays open beside the room's."""
+        t = sock.target
+        try:
+            sock.bell = await connect(
+                t.bell_url,
+                additional_headers={"Cookie": t.cookie, "Origin": t.origin},
+                open_timeout=timeout,
+                ping_interval=None,
+                close_timeout=2,
+                compression=None,
+            )
+            first = json.loads(await asyncio.wait_for(sock.bell.recv(), timeout))
+            if first.get("type") != "notification.count":
+                raise RuntimeError(f"first bell frame was {first.get('type')}")
+        except Exception as exc:
+            sock.failures += 1
+            sock.error = f"bell {type(exc).__name__}: {exc}"[:200]
+            if sock.bell is not None:
+                await sock.bell.close()
+            sock.bell = None
+            return
+        sock.bell_task = asyncio.create_task(self._read_bell(sock))
+
+    async def _read_bell(self, sock: Sock) -> None:
+        try:
+            async for _raw in sock.bell:
+                sock.bell_frames += 1
+        except Exception as exc:
+            if not sock.error:
+                sock.error = f"bell {type(exc).__name__}: {exc}"[:200]
+
     async def connect_all(self, at: int | None, timeout: float) -> dict:
         if at is not None:
             delay = (at - now_ns()) / 1e9
             if delay > 0:
                 await asyncio.sleep(delay)
-            await asyncio.gather(*(self._open(s, timeout) for s in self.socks))
+            await asyncio.gather(*(self._open_page(s, timeout) for s in self.socks))
         else:
             gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
             async def one(sock: Sock) -> None:
                 async with gate:
-                    await self._open(sock, timeout)
+                    await self._open_page(sock, timeout)
 
             await asyncio.gather(*(one(s) for s in self.socks))
         return {
@@ -239,6 +291,12 @@ class Worker:
             "dead": sum(
                 1 for s in self.socks if s.ws is None or s.task is None or s.task.done()
             ),
+            "bell_dead": sum(
+                1
+                for s in self.socks
+                if s.target.bell_url
+                and (s.bell is None or s.bell_task is None or s.bell_task.done())
+            ),
             "errors": sorted({s.error for s in self.socks if s.error})[:5],
         }
 
@@ -257,15 +315,21 @@ class Worker:
 
     async def close_all(self) -> None:
         for s in self.socks:
-            if s.task is not None:
-                s.task.cancel()
+            for task in (s.task, s.bell_task):
+                if task is not None:
+                    task.cancel()
         await asyncio.gather(
-            *(s.ws.close() for s in self.socks if s.ws is not None),
+            *(
+                ws.close()
+                for s in self.socks
+                for ws in (s.ws, s.bell)
+                if ws is not None
+            ),
             return_exceptions=True,
         )
         for s in self.socks:
-            s.ws = None
-            s.task = None
+            s.ws = s.bell = None
+            s.task = s.bell_task = None
 
 
 async def _serve(conn, targets: list[Target], progress, slot: int) -> None:

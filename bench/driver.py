@@ -32,8 +32,23 @@ class Chair:
         self.state: dict | None = None
         self.reader: asyncio.Task | None = None
         self.progress: dict | None = None  # the latest vote.progress signal
+        self.bell = None
 
-    async def open(self, url: str, cookie: str, origin: str) -> dict:
+    async def open(
+        self, url: str, cookie: str, origin: str, *, bell: bool = False
+    ) -> dict:
+        """Open the room socket (and with ``bell`` the page's ``/ws/me/`` on
+        the same process); return the room's ``room.state``."""
+        if bell:
+            self.bell = await connect(
+                url.split("/ws/", 1)[0] + "/ws/me/",
+                additional_headers={"Cookie": cookie, "Origin": origin},
+                ping_interval=None,
+                compression=None,
+                open_timeout=60,
+            )
+            first = json.loads(await asyncio.wait_for(self.bell.recv(), 30))
+            assert first["type"] == "notification.count", first
         self.ws = await connect(
             url,
             additional_headers={"Cookie": cookie, "Origin": origin},
@@ -58,6 +73,7 @@ class Chair:
             elif kind == "vote.progress":
                 self.progress = message
             elif kind in ("ack", "error") and message.get("id") is not None:
+                message["_at"] = now_ns()  # when the answer arrived
                 async with self.answered:
                     self.answers[str(message["id"])] = message
                     self.answered.notify_all()
@@ -97,8 +113,9 @@ class Chair:
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.cancel()
-        if self.ws is not None:
-            await self.ws.close()
+        for ws in (self.ws, self.bell):
+            if ws is not None:
+                await ws.close()
 
 
 def ms(ns: float | None) -> float | None:

@@ -37,8 +37,16 @@ def client_processes(n: int) -> int:
 
 
 def targets_for(
-    ports: list[int], cookies: dict[str, str], users: list[str], meeting: int, start=0
+    ports: list[int],
+    cookies: dict[str, str],
+    users: list[str],
+    meeting: int,
+    start=0,
+    *,
+    bell: bool = False,
 ) -> list[Target]:
+    """One target per user, spread over ``ports``; with ``bell`` each also
+    holds the bell socket (``/ws/me/``) on the same process, as a page does."""
     out = []
     through = front.front_for(ports)  # bench/nginx.py: through nginx, on wss
     for i, user in enumerate(users):
@@ -51,6 +59,7 @@ def targets_for(
                 origin=f"http{scheme}://127.0.0.1:{port}",
                 meeting=meeting,
                 index=start + i,
+                bell_url=f"ws://127.0.0.1:{port}/ws/me/" if bell else None,
             )
         )
     return out
@@ -122,9 +131,13 @@ def fanout(
     events: int,
     gap: float = 0.075,
     timeout: float = 30.0,
+    bell: bool = False,
 ) -> dict:
-    """Connect ``users`` to one room, drive ``events`` and return the figures."""
-    targets = targets_for(ports, cookies, users, meeting)
+    """Connect ``users`` to one room, drive ``events`` and return the figures.
+
+    With ``bell`` (Nghị Sự, not the baselines) every client and the chair also
+    hold the bell socket a real page opens."""
+    targets = targets_for(ports, cookies, users, meeting, bell=bell)
     rss0 = _rss(pids)
     pool = ClientPool(targets, client_processes(len(users)))
     try:
@@ -139,6 +152,7 @@ def fanout(
                 f"ws://127.0.0.1:{port}/ws/meetings/{meeting}/",
                 cookies.get(chair_user, ""),
                 f"http://127.0.0.1:{port}",
+                bell=bell,
             )
             try:
                 # Warm up: one event not counted (first-use imports, caches).
@@ -195,6 +209,8 @@ def fanout(
         "gaps": sum(a["gaps"] for a in collected),
         "duplicates": sum(a["duplicates"] for a in collected),
         "out_of_order": sum(a["disorder"] for a in collected),
+        "bell_sockets": len(targets) if bell else 0,
+        "bell_dead": sum(a["bell_dead"] for a in collected),
         "slow_events": driven["timeouts"],
         "errors": sorted({e for a in collected for e in a["errors"]})[:5],
         "_frames": driven["frames"],

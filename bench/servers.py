@@ -32,8 +32,9 @@ logger = logging.getLogger("bench")
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "pw-Bench-123!"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-#: A Redis database of its own, so nothing here meets the tests' keys.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+#: A Redis database of its own, so nothing here meets the tests' keys
+#: (``BENCH_REDIS_URL`` for another, when two runs share one Redis server).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 @dataclass

@@ -32,7 +32,7 @@ class Context:
 
 def _integrity(row: dict) -> list[str]:
     reasons = []
-    for key in ("lost", "missing", "duplicates", "out_of_order", "gaps"):
+    for key in ("lost", "missing", "duplicates", "out_of_order", "gaps", "bell_dead"):
         if row.get(key):
             reasons.append(f"{row['system']}: {row[key]} {key.replace('_', ' ')}")
     if row.get("connect_failures"):
@@ -99,6 +99,7 @@ def _fanout_one(ctx: Context, clients: int, events: int, size: dict) -> list[dic
                 meeting=room["meeting"],
                 commands=commands,
                 events=events,
+                bell=True,
             )
             ctx.frames = ours.pop("_frames")
             ours["server"], ours["layer"] = kind, "redis" if redis else "in-memory"
@@ -217,7 +218,9 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
         users = room["members"]
         (server,) = stack.start_daphne(1)
         cookies = stack.login_all([room["chair"], *users], port=server.port)
-        targets = measure.targets_for([server.port], cookies, users, room["meeting"])
+        targets = measure.targets_for(
+            [server.port], cookies, users, room["meeting"], bell=True
+        )
         pool = ClientPool(targets, measure.client_processes(voters))
         try:
             connected = pool.call({"op": "connect", "timeout": 120})
@@ -231,6 +234,7 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
                     f"ws://127.0.0.1:{port}/ws/meetings/{room['meeting']}/",
                     cookies[room["chair"]],
                     f"http://127.0.0.1:{port}",
+                    bell=True,
                 )
                 await chair.command({"type": "agenda.goto", "item": room["items"][0]})
                 cpu0 = cpu_seconds(server.pid)
@@ -323,6 +327,8 @@ def _vote_one(ctx: Context, voters: int, window: float, postgres: bool) -> dict:
         "duplicates": sum(c["duplicates"] for c in collected),
         "out_of_order": sum(c["disorder"] for c in collected),
         "missing": sum(c["missing"] for c in collected),
+        "bell_sockets": len(targets),
+        "bell_dead": sum(c["bell_dead"] for c in collected),
     }
     failed.extend(_integrity(row))
     if failed:
@@ -343,7 +349,9 @@ def join_storm(ctx: Context, size: dict) -> list[dict]:
         users = room["members"]
         (server,) = stack.start_daphne(1)
         cookies = stack.login_all(users, port=server.port)
-        targets = measure.targets_for([server.port], cookies, users, room["meeting"])
+        targets = measure.targets_for(
+            [server.port], cookies, users, room["meeting"], bell=True
+        )
         pool = ClientPool(targets, measure.client_processes(clients))
         try:
             first = pool.call({"op": "connect", "timeout": 120})
@@ -402,7 +410,7 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         for r in rooms:
             targets.extend(
                 measure.targets_for(
-                    ports, cookies, r["members"], r["meeting"], len(targets)
+                    ports, cookies, r["members"], r["meeting"], len(targets), bell=True
                 )
             )
         rss0 = sum(rss_bytes(p) for p in pids)
@@ -441,6 +449,8 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         "clients": len(targets),
         "events": sum(len(s) for s in driven["sends"].values()),
         "latency": latency_stats(deliveries),
+        # The action's part of the latency: the chair's command to its ack.
+        "ack": latency_stats(driven["acks"]),
         "server_cpu_s": round(driven["cpu"], 2),
         "cpu_per_message_us": round(driven["cpu"] / max(1, len(deliveries)) * 1e6, 1),
         "rss_per_connection_kb": round((rss1 - rss0) / 1024 / len(targets), 1),
@@ -450,7 +460,12 @@ def many_rooms(ctx: Context, size: dict) -> list[dict]:
         "gaps": sum(a["gaps"] for a in collected),
         "duplicates": sum(a["duplicates"] for a in collected),
         "out_of_order": sum(a["disorder"] for a in collected),
+        "bell_sockets": len(targets),
+        "bell_dead": sum(a["bell_dead"] for a in collected),
         "command_errors": driven["errors"],
+        "errors": sorted({e for a in [*connected, *collected] for e in a["errors"]})[
+            :5
+        ],
     }
     failed = _integrity(row)
     if driven["errors"]:
@@ -469,10 +484,12 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
             f"ws://127.0.0.1:{port}/ws/meetings/{r['meeting']}/",
             cookies[r["chair"]],
             f"http://127.0.0.1:{port}",
+            bell=True,
         )
         chairs.append(chair)
     sends: dict[str, dict[int, int]] = {str(r["meeting"]): {} for r in rooms}
     errors: list[str] = []
+    acks: list[int] = []  # command sent -> its ack on the chair's socket
     interval = size.get("room_interval", 1.0)
 
     async def room_loop(chair: Chair, room: dict) -> None:
@@ -480,8 +497,9 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
         commands = room_commands(room)
         for _ in range(events_per_room):
             try:
-                t, event, _raw, _a = await chair.command(next(commands), timeout=30)
+                t, event, _raw, answer = await chair.command(next(commands), timeout=30)
                 sends[str(room["meeting"])][event["seq"]] = t
+                acks.append(answer["_at"] - t)
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
             await asyncio.sleep(interval)
@@ -493,4 +511,10 @@ async def _rooms_drive(rooms, cookies, ports, pids, events_per_room, size) -> di
     final = {str(r["meeting"]): c.seq for c, r in zip(chairs, rooms, strict=True)}
     for chair in chairs:
         await chair.close()
-    return {"sends": sends, "final": final, "cpu": cpu, "errors": errors[:10]}
+    return {
+        "sends": sends,
+        "final": final,
+        "cpu": cpu,
+        "errors": errors[:10],
+        "acks": acks,
+    }

@@ -26,7 +26,11 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Tài liệu"
 
     def ready(self) -> None:
-        """Size this process's sandboxed PDF pool from settings (started lazily)."""
+        """Size this process's sandboxed PDF pool from settings (started lazily)
+        and report its gauges at /metrics."""
         from documents import pdf
+        from documents.pdf import pool
+        from nghisu import metrics
 
         pdf.configure(pool_config())
+        metrics.register(pool.collect)

@@ -160,9 +160,9 @@ def _index(version: DocumentVersion, lease: leases.Lease) -> None:
 
     def work(bounds: tuple[int, int]) -> list[dict]:
         first, last = bounds
-        extracted = pdf.extract(path, first=first, last=last)
-        pdf.render_many(path, list(range(first, last + 1)), [THUMBNAIL_WIDTH], out_dir)
-        return extracted
+        return pdf.process_chunk(
+            path, first=first, last=last, widths=[THUMBNAIL_WIDTH], out_dir=out_dir
+        )
 
     # Chunks go to every worker of the pool at once (the pool is thread-safe);
     # results come back in page order and are written from this thread only,
@@ -194,7 +194,7 @@ def _store_pages(version: DocumentVersion, extracted: list[dict]) -> None:
                 version=version,
                 number=item["page"],
                 text=item["text"],
-                text_folded=fold(item["text"]),
+                text_folded=item.get("text_folded") or fold(item["text"]),
                 words=item["words"],
             )
             for item in extracted

@@ -65,9 +65,11 @@ INSTALLED_APPS = [
     "work",
     "oversight",
     "realtime",
+    "nghisu",
 ]
 
 MIDDLEWARE = [
+    "nghisu.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "nghisu.security.PolicyHeadersMiddleware",
     "nghisu.middleware.AsyncWhiteNoiseMiddleware",
@@ -349,19 +351,47 @@ if not DEBUG:
 # server serves its own source at /source/, which works on an isolated LAN too.
 SOURCE_URL = os.environ.get("SOURCE_URL", "/source/")
 
+# Logs go to standard error, one line a record: plain text, or one JSON object
+# a line with LOG_FORMAT=json (time, level, logger, message, request id,
+# exception; nghisu/logs.py) for a log collector.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT={LOG_FORMAT!r} is not supported; use 'plain' or 'json'."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "nghisu.logs.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "nghisu.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
     },
 }
+
+# /metrics (Prometheus text format, nghisu/metrics.py) answers only these
+# addresses or networks (the client address as TRUSTED_PROXIES resolve it);
+# every other address gets 404. Each web process serves its own figures.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_network!r} is not an address or a network."
+        ) from None
 
 # --- Documents --------------------------------------------------------------------
 # Upload limits (docs/documents.md). Bigger files are refused with a message.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from documents import certificate_views
-from nghisu import pwa, views
+from nghisu import metrics, pwa, views
 from work import home
 
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("sw.js", pwa.service_worker, name="service_worker"),
     path("manifest.webmanifest", pwa.web_manifest, name="web_manifest"),
+    path("metrics", metrics.view, name="metrics"),
     path("source/", views.source, name="source"),
 ]
 

@@ -8,12 +8,13 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Thời gian thực"
 
     def ready(self) -> None:
-        from nghisu import publish
+        from nghisu import metrics, publish
         from nghisu.views import install_layer_check
         from realtime import (  # noqa: F401  (registers them)
             checks,
             commands_meeting,
             signals,
+            stats,
             transport,
         )
         from realtime.health import check_layer
@@ -23,3 +24,4 @@ class RealtimeConfig(AppConfig):
         # health check reaches the layer the same way.
         publish.install(transport.deliver)
         install_layer_check(check_layer)
+        metrics.register(stats.collect)

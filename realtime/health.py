@@ -1,33 +1,50 @@
-"""The health check's channel-layer round trip (``/healthz``)."""
+"""The health check's Redis round trip (``/healthz``)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from realtime.hub import CHANNEL_PREFIX, hub_of_running_loop
+from realtime.hub import hub_of_running_loop, redis_url
+from realtime.pubsub import Bus
 
 
 async def check_layer(timeout: float = 2.0) -> None:
-    """The health check: a round trip through the channel layer, raising on failure.
+    """The health check: a round trip through Redis, raising on failure.
 
     Asks this loop's hub when there is one (a web process with sockets), so the
-    check goes through the process's one reader; otherwise (no socket yet, or a
-    WSGI process) a round trip on a channel with the hub's prefix, which shares
-    the hub's real channel and so can starve nothing.
+    check goes through the process's own subscriber; otherwise (no socket yet,
+    or a WSGI process) a short-lived subscriber of its own publishes a token to
+    itself. Nothing to check with the in-memory layer.
     """
     hub = hub_of_running_loop()
     if hub is not None:
         await hub.check(timeout)
         return
     layer = get_channel_layer()
-    channel = await asyncio.wait_for(layer.new_channel(prefix=CHANNEL_PREFIX), timeout)
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        return
+    bus = Bus(redis_url(layer))
     token = uuid.uuid4().hex
-    await asyncio.wait_for(
-        layer.send(channel, {"type": "healthz", "t": token}), timeout
-    )
-    message = await asyncio.wait_for(layer.receive(channel), timeout)
-    if message.get("t") != token:
-        raise RuntimeError("channel layer returned another message")
+    channel = f"nghisu.health.{token}"
+    try:
+        await asyncio.wait_for(bus.open(channel), timeout)
+
+        async def round_trip() -> None:
+            published = False
+            while True:
+                got = await bus.read(timeout=timeout)
+                if got is None:
+                    continue
+                kind, _group, payload = got
+                if kind == "subscribe" and not published:
+                    published = True
+                    bus.publish_soon([(channel, {"k": "ping", "t": token})])
+                elif kind == "message" and payload.get("t") == token:
+                    return
+
+        await asyncio.wait_for(round_trip(), timeout)
+    finally:
+        await bus.close()

@@ -1,112 +1,62 @@
-"""The process-local hub: each process receives a channel-layer message once and
+"""The process-local hub: each process receives a room or user message once and
 writes the ready frame to its own sockets.
 
 Room sockets and bell sockets (``/ws/me/``) register here instead of having a
 channel-layer channel each. With the in-memory layer (one process) messages are
-handed to the hub directly; with any other layer (Redis) the hub holds **the**
-channel of the process, adds it to the group of every room
+handed to the hub directly; with Redis the hub holds **one** subscriber
+connection (:mod:`realtime.pubsub`), subscribed to the channel of every room
 (``nghisu.room.<id>``) and every user (``nghisu.user.<id>``) that has a socket
 here, and reads it in one task that dispatches by message kind: room frames,
 signals, private frames, bell frames, kicks and the health check's ping.
 
-It must be the only reader: channels_redis receives all of a process's own
-channels through one lock, and whoever holds it waits on its own real channel
-(the part of the name up to ``!``) only. A second reader with another prefix
-(a consumer's ``specific.`` channel, a health check's channel) held the lock
-in turn and starved the hub: room events arrived seconds late or when the other
-socket closed, and the other reader starved likewise.
+These messages once went through channels_redis groups. Besides costing eight
+sequential round trips a message (:mod:`realtime.pubsub`), that layer receives
+all of a process's own channels through one lock, and whoever holds it waits on
+its own real channel (the part of the name up to ``!``) only: a second reader
+with another prefix starved the hub. Publish/subscribe has no such lock; the
+hub stays the one reader of its subscriptions all the same.
 
 Room frames carry ``seq``; the hub delivers them in order, holding an early
 frame up to ``ROOM_REORDER_HOLD`` seconds for the missing one (two processes
 may publish in the opposite order of their commits); clients repair any gap
 left with ``room.sync``. Signals (presence, vote progress) carry no seq.
 
-When the layer fails (Redis stopped), every socket of the hub is closed with
-code 4503 so that tablets reconnect, and new sockets are refused until the
-layer answers again: nothing lives only in Redis.
+When Redis fails (stopped, restarted), every socket of the hub is closed with
+code 4503 so that tablets reconnect, and new sockets are refused until Redis
+answers again: nothing lives only in Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 import weakref
 from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from nghisu import metrics
 from realtime.groups import room_group, user_group
+from realtime.hub_room import Bell, Room, Socket
+from realtime.pubsub import Bus
 
 __all__ = ["Hub", "get_hub", "room_group", "running_hubs", "user_group"]
 
 logger = logging.getLogger(__name__)
 
 CLOSE_LAYER_DOWN = 4503
+#: From publishing (``t`` of the message, :func:`realtime.transport.send`) to
+#: the frame written to the last of this process's sockets, per message kind.
+DELIVERY = metrics.histogram(
+    "nghisu_event_delivery_seconds",
+    "Time from publishing an event to writing it to this process's last socket.",
+)
 #: Every process gets an id; presence rows of dead processes expire.
 PROCESS_ID = uuid.uuid4().hex
-
-
-class Socket(Protocol):
-    """What the hub needs of a room consumer."""
-
-    meeting_id: int
-    user_id: int
-    is_manager: bool
-
-    #: Frames held while the socket's room.state is being read (None after).
-    backlog: list[tuple[int | None, dict[str, str]]] | None
-    closing: bool
-
-    async def base_send(self, message: dict[str, str]) -> None: ...
-
-    def kick(self, code: int) -> None: ...
-
-
-class Bell(Protocol):
-    """What the hub needs of a bell socket (``/ws/me/``)."""
-
-    user_id: int
-    backlog: None
-    closing: bool
-
-    async def base_send(self, message: dict[str, str]) -> None: ...
-
-    def kick(self, code: int) -> None: ...
-
-
-#: The only prefix of this process's channel-layer channels (see the module doc).
-CHANNEL_PREFIX = "hub"
-
-
-class Room:
-    """The sockets of one meeting in this process, and its delivery order."""
-
-    __slots__ = (
-        "sockets",
-        "managers",
-        "by_user",
-        "last_seq",
-        "held",
-        "timer",
-        "snapshots",
-        "reseats",
-    )
-
-    def __init__(self) -> None:
-        self.sockets: list[Socket] = []
-        self.managers: list[Socket] = []
-        self.by_user: dict[int, list[Socket]] = {}
-        self.last_seq: int | None = None
-        self.held: dict[int, str] = {}
-        self.timer: asyncio.TimerHandle | None = None
-        # Snapshot signals by key: [time last sent, latest frame not sent yet].
-        self.snapshots: dict[str, list] = {}
-        # Re-seats (participants removed or changed) seen here: sockets whose
-        # seat is older re-check it before their next command (realtime.seats).
-        self.reseats = 0
 
 
 class Hub:
@@ -120,37 +70,51 @@ class Hub:
         self._pings: dict[str, asyncio.Future] = {}
         layer = get_channel_layer()
         self.layer = None if isinstance(layer, InMemoryChannelLayer) else layer
-        self.channel: str | None = None
-        self.groups: set[str] = set()  # layer groups this process's channel is in
+        self.bus: Bus | None = None  # Redis publish/subscribe (realtime.pubsub)
+        #: This hub's own channel (the health check's round trip).
+        self.channel = f"nghisu.hub.{PROCESS_ID}"
+        self.groups: set[str] = set()  # groups this process is subscribed to
+        self._confirming: dict[str, asyncio.Future] = {}
         self.reader: asyncio.Task | None = None
         self.healthy = True
         self.hold = float(getattr(settings, "ROOM_REORDER_HOLD", 0.3))
         self._start_lock = asyncio.Lock()
-        self._outbox: deque[tuple[list[Socket], int | None, dict]] = deque()
+        self._outbox: deque[
+            tuple[list[Socket], int | None, dict, float | None, str]
+        ] = deque()
         self._draining = False
 
     # -- membership -----------------------------------------------------------
-    async def _add_groups(self, *groups: str) -> None:
+    async def _add_groups(self, *groups: str, timeout: float = 5.0) -> None:
+        """Subscribe to ``groups`` and wait for Redis to confirm each one, so
+        that every event published after this returns reaches this process."""
         if self.layer is None:
             return
         await self._ensure_reader()
-        if not self.healthy:
+        if not self.healthy or self.bus is None:
             raise ConnectionError("channel layer unavailable")
+        waits, fresh = [], []
         for group in groups:
-            if group not in self.groups:
-                await self.layer.group_add(group, self.channel)
-                self.groups.add(group)
+            if group in self.groups:
+                continue
+            waiting = self._confirming.get(group)
+            if waiting is None:
+                waiting = self._confirming[group] = self.loop.create_future()
+                fresh.append(group)
+            waits.append(waiting)
+        if fresh:
+            await self.bus.subscribe(fresh)
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout)
 
     async def _discard_groups(self, groups: list[str]) -> None:
-        for group in groups:
-            if group not in self.groups:
-                continue
-            self.groups.discard(group)
-            if self.layer is not None and self.healthy:
-                try:
-                    await self.layer.group_discard(group, self.channel)
-                except Exception:
-                    logger.warning("hub: group_discard failed", exc_info=True)
+        gone = [g for g in groups if g in self.groups]
+        self.groups.difference_update(gone)
+        if gone and self.bus is not None and self.healthy:
+            try:
+                await self.bus.unsubscribe(gone)
+            except Exception:
+                logger.warning("hub: unsubscribe failed", exc_info=True)
 
     def _user_gone(self, user_id: int) -> list[str]:
         """Count one socket of ``user_id`` less; the user's group if it was the last."""
@@ -220,11 +184,12 @@ class Hub:
         """Handle one hub message (from the layer or from this process)."""
         kind = message.get("k")
         meeting_id = message.get("m")
+        sent = message.get("at")
         if kind == "room":
             reseat = message.get("x")
             if reseat:  # the event's own kick: it arrives wherever the event does
                 self._kick_participants(meeting_id, set(reseat["p"]), reseat["c"])
-            self._room_frame(meeting_id, message["s"], message["f"])
+            self._room_frame(meeting_id, message["s"], message["f"], sent)
         elif kind == "signal":
             room = self.rooms.get(meeting_id)
             if room is None:
@@ -236,7 +201,7 @@ class Hub:
                 targets = (
                     room.managers if message.get("a") == "managers" else room.sockets
                 )
-                self._send(list(targets), None, message["f"])
+                self._send(list(targets), None, message["f"], sent, "signal")
         elif kind == "private":
             users = message.get("u")
             users = users if isinstance(users, list) else [users]
@@ -247,9 +212,10 @@ class Hub:
             targets = [
                 s for room in rooms for u in users for s in room.by_user.get(u, ())
             ]
-            self._send(targets, None, message["f"])
+            self._send(targets, None, message["f"], sent, "private")
         elif kind == "bell":
-            self._send(list(self.bells.get(message.get("u"), ())), None, message["f"])
+            bells = list(self.bells.get(message.get("u"), ()))
+            self._send(bells, None, message["f"], sent, "bell")
         elif kind == "kick":
             code = int(message.get("c", 4403))
             if message.get("p") is not None:
@@ -302,13 +268,15 @@ class Hub:
         state[0] = self.loop.time()
         self._send(list(room.managers if state[2] else room.sockets), None, frame)
 
-    def _room_frame(self, meeting_id: int, seq: int, frame: str) -> None:
+    def _room_frame(
+        self, meeting_id: int, seq: int, frame: str, sent: float | None = None
+    ) -> None:
         room = self.rooms.get(meeting_id)
         if room is None:
             return
         last = room.last_seq
         if last is None or seq <= last + 1:
-            self._send(list(room.sockets), seq, frame)
+            self._send(list(room.sockets), seq, frame, sent, "room")
             if last is None or seq > last:
                 room.last_seq = seq
             self._release(room)
@@ -339,11 +307,23 @@ class Hub:
             room.last_seq = max(room.last_seq or 0, seq)
         room.held.clear()
 
-    def _send(self, targets: list[Socket], seq: int | None, frame: str) -> None:
-        """Queue one frame for ``targets``; one task writes the queue in order."""
+    def _send(
+        self,
+        targets: list[Socket],
+        seq: int | None,
+        frame: str,
+        sent: float | None = None,
+        kind: str = "",
+    ) -> None:
+        """Queue one frame for ``targets``; one task writes the queue in order.
+
+        With ``sent`` (the publisher's ``time.time()``) the time until the
+        last target is written goes to :data:`DELIVERY` under ``kind``.
+        """
         if not targets:
             return
-        self._outbox.append((targets, seq, {"type": "websocket.send", "text": frame}))
+        message = {"type": "websocket.send", "text": frame}
+        self._outbox.append((targets, seq, message, sent, kind))
         if not self._draining:
             self._draining = True
             self.loop.create_task(self._drain())
@@ -351,7 +331,7 @@ class Hub:
     async def _drain(self) -> None:
         try:
             while self._outbox:
-                targets, seq, message = self._outbox.popleft()
+                targets, seq, message, sent, kind = self._outbox.popleft()
                 for socket in targets:  # the hot path: one call per socket
                     held = socket.backlog
                     if held is not None:
@@ -363,6 +343,8 @@ class Hub:
                         await socket.base_send(message)
                     except Exception:
                         logger.warning("hub: skipping a dead socket", exc_info=True)
+                if sent is not None:
+                    DELIVERY.observe(max(0.0, time.time() - sent), kind=kind)
         finally:
             self._draining = False
 
@@ -400,48 +382,71 @@ class Hub:
         async with self._start_lock:
             if self.reader is not None and not self.reader.done():
                 return
-            self.channel = await self.layer.new_channel(prefix=CHANNEL_PREFIX)
+            if self.bus is None:
+                self.bus = Bus(redis_url(self.layer))
+            try:
+                await self.bus.open(self.channel)
+            except Exception as exc:
+                logger.error("hub %s: Redis unavailable: %s", PROCESS_ID, exc)
+                self.healthy = False
             self.reader = self.loop.create_task(self._read())
 
     async def _read(self) -> None:
+        """Read this process's subscriptions until cancelled; on a failure,
+        close every socket (4503) and wait for Redis to answer again."""
         delay = 0.5
         while True:
             try:
-                message = await self.layer.receive(self.channel)
+                if not self.healthy:
+                    raise ConnectionError("Redis unavailable")
+                got = await self.bus.read()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self.healthy and await self.probe():
-                    # A read that failed while Redis answers (a timeout): retry.
-                    logger.warning("hub %s: layer read failed: %s", PROCESS_ID, exc)
-                    continue
                 if self.healthy:
                     logger.error(
-                        "hub %s: channel layer failed (%s); closing %d sockets",
+                        "hub %s: Redis failed (%s); closing %d sockets",
                         PROCESS_ID,
                         exc,
                         sum(len(r.sockets) for r in self.rooms.values()),
                     )
-                    self.healthy = False
-                    self.groups.clear()  # a restarted Redis comes back empty
-                    self._close_all(CLOSE_LAYER_DOWN)
+                    self._lost()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 if await self.probe():
-                    logger.info("hub %s: channel layer is back", PROCESS_ID)
+                    logger.info("hub %s: Redis is back", PROCESS_ID)
                     self.healthy = True
                     delay = 0.5
                 continue
-            try:
-                self.dispatch(message)
-            except Exception:
-                logger.exception("hub: dispatch failed")
+            if got is None:
+                continue
+            kind, group, payload = got
+            if kind == "subscribe":
+                self.groups.add(group)
+                waiting = self._confirming.pop(group, None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+            elif kind == "message":
+                try:
+                    self.dispatch(payload)
+                except Exception:
+                    logger.exception("hub: dispatch failed")
+
+    def _lost(self) -> None:
+        """Redis failed: forget the subscriptions and close every socket."""
+        self.healthy = False
+        self.groups.clear()
+        for waiting in self._confirming.values():
+            if not waiting.done():
+                waiting.set_exception(ConnectionError("channel layer unavailable"))
+        self._confirming.clear()
+        self._close_all(CLOSE_LAYER_DOWN)
 
     async def probe(self) -> bool:
-        """Check that the layer answers again."""
+        """Check that Redis answers again, and open a fresh subscriber."""
         try:
-            await self.layer.group_add("nghisu.probe", self.channel)
-            await self.layer.group_discard("nghisu.probe", self.channel)
+            await self.bus.ping()
+            await self.bus.open(self.channel)
         except Exception:
             return False
         return True
@@ -457,15 +462,16 @@ class Hub:
         token = uuid.uuid4().hex
         waiting = self._pings[token] = self.loop.create_future()
         try:
-            await asyncio.wait_for(
-                self.layer.send(
-                    self.channel, {"type": "hub.message", "k": "ping", "t": token}
-                ),
-                timeout,
-            )
+            self.bus.publish_soon([(self.channel, {"k": "ping", "t": token})])
             await asyncio.wait_for(waiting, timeout)
         finally:
             self._pings.pop(token, None)
+
+    def publish(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Publish ``(group, message)`` pairs through Redis (call on this loop)."""
+        if self.bus is None:
+            self.bus = Bus(redis_url(self.layer))
+        self.bus.publish_soon(items)
 
     def _close_all(self, code: int) -> None:
         for room in list(self.rooms.values()):
@@ -476,16 +482,25 @@ class Hub:
                 bell.kick(code)
 
     async def refresh_groups(self) -> None:
-        """Re-add this process's channel to its groups (they expire in Redis)."""
-        if self.layer is None or not self.healthy or not self.channel:
-            return
-        for group in list(self.groups):
-            await self.layer.group_add(group, self.channel)
+        """Nothing to refresh: subscriptions, unlike the channel layer's
+        groups, do not expire (kept for the maintenance task's call)."""
 
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.cancel()
             self.reader = None
+        if self.bus is not None:
+            await self.bus.close()
+            self.bus = None
+
+
+def redis_url(layer: Any) -> str:
+    """The Redis of the hubs: the channel layer's first host (``REDIS_URL``)."""
+    hosts = getattr(layer, "hosts", None)
+    if hosts:
+        host = hosts[0]
+        return host["address"] if isinstance(host, dict) else host
+    return settings.REDIS_URL
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = (

@@ -4,9 +4,9 @@ Installed as the domain's sender by :class:`realtime.apps.RealtimeConfig`
 (:func:`nghisu.publish.install`): the domain publishes through
 :func:`nghisu.publish.publish` and never imports this module. Called after
 commit, from any thread. With the in-memory layer the message goes straight to this
-process's hub; otherwise it is sent once to the channel-layer group of the
-room or the user (:mod:`realtime.groups`), whose members are one channel per
-server process. A private message to several users is sent once per user, each
+process's hub; with Redis it is published once to the channel of the room or
+the user (:mod:`realtime.groups`, :mod:`realtime.pubsub`), to which every
+process with a socket there is subscribed. A private message to several users is sent once per user, each
 copy naming its one user, so that a process holding sockets of two of them
 delivers each frame once. Failures are logged, never raised: the action has
 committed and clients repair gaps with ``room.sync``.
@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from realtime.hub import room_group, running_hubs, user_group
+from realtime import pubsub
+from realtime.hub import redis_url, room_group, running_hubs, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +48,15 @@ def deliver(message: dict[str, Any]) -> None:
     send(message)
 
 
-def _log_failure(future) -> None:
-    exc = future.exception()
-    if exc is not None:
-        logger.error("realtime: sending to the channel layer failed: %s", exc)
-
-
 def send(message: dict[str, Any]) -> None:
-    """Deliver a hub message (``k``: room, signal, private, bell or kick) everywhere."""
+    """Deliver a hub message (``k``: room, signal, private, bell or kick) everywhere.
+
+    The message gets ``at``, the time it was published, for the hubs' delivery
+    latency (:data:`realtime.hub.DELIVERY`). With Redis it is published on the
+    process's hub (one pipeline per batch, in order) or, in a process without
+    one (a task worker, a command), at once from this thread.
+    """
+    message = {**message, "at": time.time()}
     try:
         layer = get_channel_layer()
         if layer is None:
@@ -64,29 +66,12 @@ def send(message: dict[str, Any]) -> None:
             for hub in hubs:
                 _on_loop(hub.loop, hub.dispatch, message)
             return
-        sends = [
-            (_group_for(part), {"type": "hub.message", **part})
-            for part in _per_user(message)
-        ]
-
-        async def coro_factory() -> None:
-            for group, payload in sends:
-                await layer.group_send(group, payload)
-
+        items = [(_group_for(part), part) for part in _per_user(message)]
         if hubs:
-            loop = hubs[-1].loop
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                loop.create_task(coro_factory()).add_done_callback(_log_failure)
-            else:
-                asyncio.run_coroutine_threadsafe(
-                    coro_factory(), loop
-                ).add_done_callback(_log_failure)
+            hub = hubs[-1]
+            _on_loop(hub.loop, hub.publish, items)
             return
-        async_to_sync(coro_factory)()
+        pubsub.publish_now(redis_url(layer), items)
     except Exception:
         logger.exception(
             "realtime: publishing %s to meeting %s failed",

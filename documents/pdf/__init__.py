@@ -12,10 +12,9 @@ Pre-rendering a version in chunks with progress, for example::
     info = inspect(path, max_pages=2000)
     total = info["page_count"]
     for start in range(1, total + 1, 10):
-        pages = list(range(start, min(start + 10, total + 1)))
-        render_many(path, pages, RENDER_WIDTHS, out_dir)
-        extract(path, first=pages[0], last=pages[-1])
-        report_progress(pages[-1], total)
+        last = min(start + 9, total)
+        process_chunk(path, first=start, last=last, widths=[160], out_dir=out_dir)
+        report_progress(last, total)
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ __all__ = [
     "inspect",
     "list_annotations",
     "make_demo_pdf",
+    "process_chunk",
     "render",
     "render_many",
     "render_watermarked",
@@ -167,6 +167,36 @@ def render_many(
     return get_pool().call(
         "render_many", _path(path), list(pages), list(widths), _path(out_dir), fmt=fmt
     )
+
+
+def process_chunk(
+    path: str | os.PathLike[str],
+    *,
+    first: int,
+    last: int,
+    widths: Sequence[int],
+    out_dir: str | os.PathLike[str],
+    fmt: str = "auto",
+) -> list[dict[str, Any]]:
+    """:func:`extract` pages ``first..last`` and :func:`render_many` them at
+    ``widths`` in one job, each page loaded once, on the document the worker
+    keeps open between jobs on the same file. Return what :func:`extract`
+    returns, each page also with ``text_folded`` (:func:`nghisu.text.fold`).
+    Processing a version calls it once per chunk of pages.
+    """
+    for w in widths:
+        _check_width(w)
+    _check_fmt(fmt)
+    data = get_pool().call(
+        "process_chunk",
+        _path(path),
+        first=first,
+        last=last,
+        widths=list(widths),
+        out_dir=_path(out_dir),
+        fmt=fmt,
+    )
+    return json.loads(data)
 
 
 def sanitize(

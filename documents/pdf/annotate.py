@@ -1,7 +1,7 @@
 """Annotations written into PDFs as real PDF annotations (worker side, PyMuPDF).
 
 Coordinates arrive as fractions (0..1) of the displayed page, the way
-:func:`documents.pdf.ops.extract` gives word boxes; they are turned into PDF
+:func:`documents.pdf.pages.extract` gives word boxes; they are turned into PDF
 points of the unrotated page here. Kinds map to PDF annotation subtypes:
 highlight → Highlight (one quad per rectangle), ink → Ink, note → Text (a
 sticky note), freetext → FreeText. Each carries the author as its title and
@@ -16,6 +16,8 @@ from typing import Any
 import pymupdf
 
 from documents.pdf.errors import PdfError
+from documents.pdf.pages import watermark_page
+from documents.pdf.reading import _load_page, _save, open_pdf
 
 _KINDS = {"highlight", "ink", "note", "freetext"}
 
@@ -141,7 +143,6 @@ def annotate_pdf(
     Geometries come in each item or, in order, as the JSON array ``geometries``
     (one binary attachment, see :func:`documents.pdf.annotate_pdf`).
     """
-    from documents.pdf.ops import _load_page, _save, open_pdf, watermark_page
 
     annotations = _with_geometries(annotations, geometries)
     doc = open_pdf(path)
@@ -176,7 +177,6 @@ def list_annotations(path: str) -> list[dict[str, Any]]:
     the unrotated page), ``content``, ``title``, ``name``, ``color`` and, for
     highlights, ``words``: the words whose centre lies inside a quad.
     """
-    from documents.pdf.ops import open_pdf
 
     doc = open_pdf(path)
     out = []

@@ -33,8 +33,20 @@ from typing import Any
 
 from documents.pdf import protocol
 from documents.pdf.errors import PdfError
+from nghisu import metrics
 
 log = logging.getLogger(__name__)
+
+#: /metrics (nghisu.metrics): the wait for a free worker, and each job's time.
+QUEUE_SECONDS = metrics.histogram(
+    "nghisu_pdf_queue_seconds", "Time a PDF job waited for a free pool worker."
+)
+JOB_SECONDS = metrics.histogram(
+    "nghisu_pdf_job_seconds", "Time of a PDF job in a pool worker, by operation."
+)
+JOBS_FAILED = metrics.counter(
+    "nghisu_pdf_jobs_failed_total", "PDF jobs that failed, by error code."
+)
 
 #: Directory that must be on ``sys.path`` for ``documents.pdf`` to import.
 _IMPORT_ROOT = str(Path(__file__).resolve().parents[2])
@@ -194,6 +206,7 @@ class PdfPool:
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._closed = False
+        self.waiting = 0  # callers queued for a worker now (for /metrics)
 
     # -- public ---------------------------------------------------------------
     def call(
@@ -206,10 +219,19 @@ class PdfPool:
         """
         if self._closed:
             raise PdfError("internal", "Bộ xử lý PDF đã dừng hoạt động.")
+        queued = time.monotonic()
+        with self._lock:
+            self.waiting += 1
         try:
             slot = self._slots.get(timeout=self.config.queue_seconds)
         except queue.Empty:
+            JOBS_FAILED.inc(code="busy")
             raise PdfError("busy") from None
+        finally:
+            with self._lock:
+                self.waiting -= 1
+        started = time.monotonic()
+        QUEUE_SECONDS.observe(started - queued)
         worker: _Worker | None = None
         try:
             worker = self._ready_worker(slot)
@@ -220,8 +242,13 @@ class PdfPool:
         except _Retire as exc:
             self._discard(exc.worker)
             worker = None
+            JOBS_FAILED.inc(code=exc.error.code)
             raise exc.error from None
+        except PdfError as exc:
+            JOBS_FAILED.inc(code=exc.code)
+            raise
         finally:
+            JOB_SECONDS.observe(time.monotonic() - started, op=op)
             self._release(worker)
 
     def warm(self) -> None:
@@ -361,6 +388,23 @@ def get_pool() -> PdfPool:
         if _POOL is None or _POOL.pid != os.getpid() or _POOL._closed:
             _POOL = PdfPool(_DEFAULT_CONFIG)
         return _POOL
+
+
+def collect() -> list[metrics.Sample]:
+    """Gauges of this process's pool for /metrics (none before its first use)."""
+    pool = _POOL
+    if pool is None or pool._closed or pool.pid != os.getpid():
+        return []
+    with pool._lock:
+        live = sum(1 for w in pool._live if w.alive())
+    return [
+        metrics.Sample(
+            "nghisu_pdf_waiting",
+            "PDF jobs waiting for a free worker now.",
+            pool.waiting,
+        ),
+        metrics.Sample("nghisu_pdf_workers", "Live PDF worker processes.", live),
+    ]
 
 
 def shutdown() -> None:

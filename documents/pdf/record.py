@@ -104,7 +104,7 @@ def build(out_path: str, spec: dict[str, Any]) -> dict[str, Any]:
     signature goes (a visible digital signature is placed there).
     """
     validate(spec)
-    from documents.pdf.ops import _save  # imports PyMuPDF: workers only
+    from documents.pdf.reading import _save  # imports PyMuPDF: workers only
 
     writer = _RecordWriter()
     writer.draw(spec)

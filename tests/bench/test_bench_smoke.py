@@ -47,6 +47,10 @@ def test_tiny_room_benchmarks_measure_and_find_nothing_lost(tmp_path):
     fan = {r["system"]: r for r in run["results"] if r["bench"] == "fanout"}
     assert set(fan) == {"nghisu", "nghisu_uvicorn", "baseline_a", "baseline_b"}
     assert fan["nghisu_uvicorn"]["server"] == "uvicorn"
+    # Every tablet of ours holds the bell socket a real page opens, to the end.
+    for system in ("nghisu", "nghisu_uvicorn"):
+        assert fan[system]["bell_sockets"] == 5 and fan[system]["bell_dead"] == 0
+    assert fan["baseline_a"]["bell_sockets"] == 0
     for row in fan.values():
         assert row["clients"] == 5
         assert row["latency"]["n"] == row["events"] * 5
@@ -54,6 +58,7 @@ def test_tiny_room_benchmarks_measure_and_find_nothing_lost(tmp_path):
         assert row["latency"]["p99_ms"] > 0
     (vote,) = [r for r in run["results"] if r["bench"] == "vote_storm"]
     assert vote["ballots_db"] == vote["acknowledged"] == 5
+    assert vote["bell_sockets"] == 5 and vote["bell_dead"] == 0
     assert "failed" not in vote
     (join,) = [r for r in run["results"] if r["bench"] == "join_storm"]
     assert join["synced_count"] == 5 and join["failures"] == 0
@@ -124,6 +129,7 @@ def test_tiny_many_rooms_on_two_processes_with_redis_and_postgresql(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     (rooms,) = run["results"]
     assert rooms["clients"] == 6 and rooms["lost"] == 0
+    assert rooms["bell_sockets"] == 6 and rooms["bell_dead"] == 0
 
 
 @pytest.mark.redis
@@ -138,6 +144,7 @@ def test_tiny_fanout_on_the_redis_layer(tmp_path):
     fan = {r["system"]: r for r in run["results"] if r["bench"] == "fanout"}
     assert set(fan) == {"nghisu", "nghisu_redis", "baseline_a", "baseline_b"}
     redis = fan["nghisu_redis"]
+    assert redis["bell_sockets"] == 5 and redis["bell_dead"] == 0
     assert redis["layer"] == "redis" and redis["latency"]["n"] == redis["events"] * 5
     assert redis["lost"] == redis["duplicates"] == redis["out_of_order"] == 0
     assert "< 150 ms" in done.stdout
