@@ -8,14 +8,17 @@
 
 import * as store from "./briefcase-store.js";
 
-const DONE_KEY = "nghisu.autoDownloaded"; // {key, done: {meetingId: version}}
+const DONE_KEY = "nghisu.autoDownloaded"; // {key, done: {meetingId: version}, at}
 const LOCK = "nghisu-briefcase-auto";
+// A page load asks the server at most this often (the interval, the network
+// coming back or turning to Wi-Fi ask at once).
+const QUIET_MS = 4 * 60 * 1000;
 
 export const chosen = () => document.querySelector('meta[name="nghisu-offline-auto"]')?.content === "1";
 
 // Wi-Fi or a wired network, as far as the browser says (Network Information
-// API). Where `type` is not given (Chromium on desktops, laptops and many
-// tablets gives only `effectiveType`) the kind of network is unknown: only a
+// API). Where `type` is not given (Chromium on Windows, macOS and Linux gives
+// only `effectiveType`) the kind of network is unknown: only a
 // fast one ('4g' effective type) with Data Saver off counts, so a user who asked
 // the browser to save data is never charged. Where the API is missing
 // altogether (Safari on iPad, Firefox) the download never starts by itself.
@@ -25,17 +28,19 @@ export function onWifi(connection = navigator.connection) {
   return connection.effectiveType === "4g" && connection.saveData === false;
 }
 
-function readDone(key) {
+function readSaved(key) {
   try {
     const saved = JSON.parse(localStorage.getItem(DONE_KEY) || "{}");
-    return saved.key === key ? saved.done || {} : {};
+    return saved.key === key ? saved : {};
   } catch {
     return {};
   }
 }
 
 function writeDone(key, done) {
-  try { localStorage.setItem(DONE_KEY, JSON.stringify({ key, done })); } catch { /* private mode */ }
+  try {
+    localStorage.setItem(DONE_KEY, JSON.stringify({ key, done, at: Date.now() }));
+  } catch { /* private mode */ }
 }
 
 const canRun = (key) => key && chosen() && navigator.onLine && onWifi() && window.caches;
@@ -54,7 +59,7 @@ async function fetchUpcoming() {
 async function pass(key, { onStatus, onDone }) {
   const { enabled, meetings } = await fetchUpcoming();
   if (!enabled) return;
-  const previous = readDone(key);
+  const previous = readSaved(key).done || {};
   const done = {};
   for (const m of meetings) if (previous[m.id]) done[m.id] = previous[m.id];
   try {
@@ -77,14 +82,16 @@ async function pass(key, { onStatus, onDone }) {
 
 let running = null;
 
-// Start a pass unless one runs or the user or the network says no. Resolves
-// when it ends; a dropped connection ends it, and the next pass resumes.
-export function run(key, { onStatus = () => {}, onDone = () => {} } = {}) {
+// Start a pass unless one runs, the user or the network says no, or (unless
+// `soon` is false) one ended less than QUIET_MS ago. Resolves when it ends; a
+// dropped connection ends it, and the next pass resumes.
+export function run(key, { onStatus = () => {}, onDone = () => {}, soon = false } = {}) {
   if (running) return running;
   if (!canRun(key)) {
     onStatus(chosen() && navigator.onLine && !onWifi() ? "waiting" : "idle");
     return Promise.resolve();
   }
+  if (soon && Date.now() - (readSaved(key).at || 0) < QUIET_MS) return Promise.resolve();
   const go = () => pass(key, { onStatus, onDone });
   running = (navigator.locks
     ? navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? go() : null))

@@ -152,8 +152,9 @@ function syncAll() {
 
 const autoStatus = document.querySelector("[data-auto-status]");
 
-function runAuto() {
+function runAuto({ soon = false } = {}) {
   return auto.run(key, {
+    soon,
     onStatus: (state, meeting) => {
       if (!autoStatus) return;
       autoStatus.textContent = state === "running" ? fmt(L.autoRunning, { title: meeting.title })
@@ -166,9 +167,9 @@ function runAuto() {
 // At most one of these at a time: the contact first (it keeps what is held
 // current), then the automatic download of what is missing.
 let background = null;
-function contact() {
+function contact({ soon = false } = {}) {
   if (!background) {
-    background = (async () => { await syncAll(); await runAuto(); })()
+    background = (async () => { await syncAll(); await runAuto({ soon }); })()
       .finally(() => { background = null; });
   }
   return background;
@@ -290,7 +291,7 @@ startWorker();
 showBanner();
 addEventListener("offline", showBanner);
 addEventListener("online", () => { showBanner(); contact(); });
-navigator.connection?.addEventListener?.("change", contact);
+navigator.connection?.addEventListener?.("change", () => contact());
 for (const card of document.querySelectorAll("[data-briefcase]")) bindCard(card);
 const list = document.querySelector("[data-briefcase-list]");
 if (list) {
@@ -298,7 +299,8 @@ if (list) {
   listeners.add(() => drawList(list));
 }
 if (key) {
-  store.sweep(key).then(contact);
-  window.setInterval(contact, 5 * 60 * 1000);
+  // The briefcase page (where the choice is made) always asks at once.
+  store.sweep(key).then(() => contact({ soon: !autoStatus }));
+  window.setInterval(() => contact(), 5 * 60 * 1000);
 }
 window.nghisuBriefcase = { store, syncAll, runAuto };

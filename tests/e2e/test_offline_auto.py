@@ -46,6 +46,37 @@ OUTBOX_SIZE = """() => new Promise((resolve) => {
 })"""
 
 
+ON_WIFI_CASES = """async () => {
+  const src = document.querySelector("script[src*='/briefcase.js']").src;
+  const { onWifi } = await import(src.replace("/briefcase.js", "/briefcase-auto.js"));
+  return [
+    onWifi(null),
+    onWifi({ type: "wifi" }),
+    onWifi({ type: "ethernet" }),
+    onWifi({ type: "cellular", effectiveType: "4g", saveData: false }),
+    onWifi({ effectiveType: "4g", saveData: false }),
+    onWifi({ effectiveType: "4g", saveData: true }),
+    onWifi({ effectiveType: "3g", saveData: false }),
+  ];
+}"""
+
+
+def test_wifi_is_what_the_browser_says_and_unknown_counts_only_if_fast(
+    live_server, new_context, cast
+):
+    page = new_context(viewport=TABLET_PORTRAIT).new_page()
+    login(page, live_server.url, "daibieu01")
+    assert page.evaluate(ON_WIFI_CASES) == [
+        False,  # no Network Information API (Safari, Firefox): never by itself
+        True,
+        True,
+        False,
+        True,  # no type: a fast link without Data Saver
+        False,
+        False,
+    ]
+
+
 def test_the_upcoming_meeting_downloads_by_itself_on_wifi_once_chosen(
     live_server,
     new_context,
