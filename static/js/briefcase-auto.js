@@ -43,7 +43,11 @@ function writeDone(key, done) {
   } catch { /* private mode */ }
 }
 
-const canRun = (key) => key && chosen() && navigator.onLine && onWifi() && window.caches;
+// Never from the live room: its socket, votes and page images come first on a
+// hall's Wi-Fi shared by hundreds of tablets.
+const inRoom = () => document.body.classList.contains("room-body");
+
+const canRun = (key) => key && chosen() && !inRoom() && navigator.onLine && onWifi() && window.caches;
 
 async function fetchUpcoming() {
   const response = await fetch("/meetings/offline/upcoming/", {
