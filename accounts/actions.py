@@ -13,6 +13,7 @@ import uuid
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     AuditEvent,
@@ -116,6 +117,32 @@ def create_user(
     else:
         user.set_password(password)
     user.save()
+    return user
+
+
+def set_offline_auto_download(
+    actor: User, user: User, *, enabled: bool, ip: str | None = None
+) -> User:
+    """Turn on or off the automatic download of ``user``'s upcoming meetings
+    (docs/offline.md). Only the user may change it: it spends their tablet's
+    space and data. Audited as ``user.offline_auto_download``."""
+    if not isinstance(enabled, bool):
+        raise ActionError(_("Lựa chọn không hợp lệ."), code="invalid")
+    if actor is None or not actor.is_authenticated or actor.pk != user.pk:
+        raise ActionError(
+            _("Chỉ chính người dùng mới đổi được lựa chọn này."), code="forbidden"
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.offline_auto_download == enabled:
+            user.offline_auto_download = enabled
+            return user
+        locked.offline_auto_download = enabled
+        locked.save(update_fields=["offline_auto_download"])
+        record_audit(
+            actor, "user.offline_auto_download", locked, ip=ip, enabled=enabled
+        )
+    user.offline_auto_download = enabled
     return user
 
 

@@ -28,6 +28,12 @@ class User(AbstractUser):
     sort_key = models.CharField(
         max_length=600, blank=True, db_index=True, editable=False
     )
+    #: Download the packs of the meetings I am invited to in the next seven days,
+    #: on Wi-Fi, without asking (docs/offline.md); changed only by the user
+    #: (accounts.actions.set_offline_auto_download).
+    offline_auto_download = models.BooleanField(
+        _("Tự động tải cuộc họp sắp tới để đọc offline"), default=False
+    )
 
     class Meta:
         verbose_name = _("người dùng")

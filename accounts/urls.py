@@ -13,6 +13,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path(
+        "accounts/offline-auto-download/",
+        views.offline_auto_download,
+        name="offline_auto_download",
+    ),
     path("bodies/", views.body_list, name="body_list"),
     path("bodies/<int:body_id>/", views.body_detail, name="body_detail"),
 ]

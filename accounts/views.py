@@ -1,11 +1,16 @@
 """Sign-in pages and the pages of bodies (the home page is :mod:`work.home`)."""
 
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import queries
+from accounts import actions, queries
+from accounts.lockout import client_ip
+from nghisu.errors import ActionError
 
 
 @login_required
@@ -42,3 +47,32 @@ def logout_view(request):
     if not request.user.is_authenticated:
         return redirect("login")
     return render(request, "registration/logout_confirm.html")
+
+
+@login_required
+@require_POST
+def offline_auto_download(request):
+    """The briefcase page's switch: ``enabled`` is "1" (on) or "0" (off)."""
+    raw = request.POST.get("enabled")
+    try:
+        if raw not in ("0", "1"):
+            raise ActionError(_("Lựa chọn không hợp lệ."))
+        actions.set_offline_auto_download(
+            request.user,
+            request.user,
+            enabled=raw == "1",
+            ip=client_ip(request),
+        )
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Đã bật tự động tải.") if raw == "1" else _("Đã tắt tự động tải."),
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "meetings:briefcase"
+    return redirect(target)

@@ -12,6 +12,7 @@ Both are reads: they change nothing and have fixed query counts.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from documents import storage
 from documents.models import Document, VersionStatus
 from documents.queries import documents_with_perm
 from meetings import queries
-from meetings.models import Meeting, MeetingStatus, Minutes
+from meetings.models import Meeting, MeetingStatus, Minutes, Participant
 from nghisu.errors import NotFound
 
 #: Estimated sizes of files whose size is not known before they are made.
@@ -32,6 +33,8 @@ HTML_BYTES = 40_000
 JSON_BYTES = 4_000
 #: A page image not rendered yet at that width: bytes per pixel of width.
 PAGE_BYTES_PER_PX = 90
+#: How far ahead the automatic download looks.
+UPCOMING_DAYS = 7
 
 
 @dataclass
@@ -222,3 +225,41 @@ def check(user, meeting_id: object, held: list, *, width: int) -> dict:
             "current": keep and latest[doc_id] == number,
         }
     return {"allowed": True, "stamp": current.stamp, "documents": answer}
+
+
+def upcoming(user) -> list[dict]:
+    """The meetings whose packs a tablet downloads by itself when its user chose
+    so: published (or running) meetings ``user`` takes part in that start within
+    :data:`UPCOMING_DAYS` and have not ended, soonest first. One query.
+
+    ``version`` changes whenever the meeting or its agenda does; the client
+    downloads each meeting at most once per version. Only the user's own
+    invitations are listed: nobody learns of a meeting they are not in.
+    """
+    now = timezone.now()
+    rows = (
+        Participant.objects.filter(
+            user=user,
+            meeting__status__in=[MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS],
+            meeting__starts_at__lte=now + datetime.timedelta(days=UPCOMING_DAYS),
+            meeting__ends_at__gte=now,
+        )
+        .order_by("meeting__starts_at", "meeting_id")
+        .values_list(
+            "meeting_id",
+            "meeting__title",
+            "meeting__starts_at",
+            "meeting__agenda_version",
+            "meeting__updated_at",
+        )[:50]
+    )
+    return [
+        {
+            "id": pk,
+            "title": title,
+            "url": reverse("meetings:detail", args=[pk]),
+            "startsAt": starts.isoformat(),
+            "version": f"{agenda}-{updated.timestamp():.6f}",
+        }
+        for pk, title, starts, agenda, updated in rows
+    ]

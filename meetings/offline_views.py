@@ -75,6 +75,21 @@ def check(request, meeting_id: int):
 
 @login_required
 @require_GET
+def upcoming(request):
+    """The meetings this tablet downloads by itself if its user chose so
+    (``enabled`` says whether they did; the list is the same either way)."""
+    return _no_store(
+        JsonResponse(
+            {
+                "enabled": request.user.offline_auto_download,
+                "meetings": offline.upcoming(request.user),
+            }
+        )
+    )
+
+
+@login_required
+@require_GET
 def briefcase(request):
     """The list of meetings kept on this tablet (drawn by static/js/briefcase.js
     from the tablet's own storage: the server does not know what it holds)."""

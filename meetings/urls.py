@@ -14,6 +14,7 @@ urlpatterns = [
     path("archive/", views.archive, name="archive"),
     path(_m, views.meeting_detail, name="detail"),
     path("offline/", offline_views.briefcase, name="briefcase"),
+    path("offline/upcoming/", offline_views.upcoming, name="offline_upcoming"),
     path(f"{_m}offline/pack/", offline_views.pack, name="offline_pack"),
     path(f"{_m}offline/check/", offline_views.check, name="offline_check"),
     path(f"{_m}edit/", views.meeting_edit, name="edit"),

@@ -27,6 +27,7 @@
 // seconds. Saves are idempotent on the server (client UUID + rev), so a replay
 // never makes duplicates.
 
+import { Outbox, csrfToken, retryLater, sendQueued } from "./outbox.js";
 import { RoomSocket } from "./room-socket.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -64,14 +65,6 @@ function uuid4() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function csrfToken() {
-  try {
-    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-  } catch {
-    return "";
-  }
-}
-
 const clamp01 = (v) => Math.min(1, Math.max(0, v));
 const round5 = (v) => Math.round(v * 1e5) / 1e5;
 
@@ -102,57 +95,6 @@ export function simplify(points, epsilon = RDP_EPSILON) {
     }
   }
   return points.filter((_, i) => keep[i]);
-}
-
-// --- the outbox in IndexedDB ------------------------------------------------------------
-
-class Outbox {
-  constructor(name = "nghisu-annotations") {
-    this.ready = new Promise((resolve) => {
-      if (!window.indexedDB) { resolve(null); return; }
-      const request = indexedDB.open(name, 1);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => resolve(null);
-    });
-    this.memory = []; // fallback when IndexedDB is unavailable
-    this.nextSeq = 1;
-  }
-
-  async tx(mode, fn) {
-    const db = await this.ready;
-    if (!db) return fn(null);
-    return new Promise((resolve, reject) => {
-      const t = db.transaction("outbox", mode);
-      const result = fn(t.objectStore("outbox"));
-      t.oncomplete = () => resolve(result.value);
-      t.onerror = () => reject(t.error);
-    });
-  }
-
-  async add(item) {
-    const db = await this.ready;
-    if (!db) { this.memory.push({ ...item, seq: this.nextSeq++ }); return; }
-    await this.tx("readwrite", (store) => { store.add(item); return {}; });
-  }
-
-  async all() {
-    const db = await this.ready;
-    if (!db) return this.memory.slice();
-    return this.tx("readonly", (store) => {
-      const out = { value: [] };
-      store.getAll().onsuccess = (e) => { out.value = e.target.result; };
-      return out;
-    });
-  }
-
-  async remove(seq) {
-    const db = await this.ready;
-    if (!db) { this.memory = this.memory.filter((i) => i.seq !== seq); return; }
-    await this.tx("readwrite", (store) => { store.delete(seq); return {}; });
-  }
 }
 
 // --- the layer --------------------------------------------------------------------------
@@ -622,15 +564,12 @@ export class AnnotationLayer {
     for (const q of queued) {
       let response;
       try {
-        response = await fetch(q.url, {
-          method: "POST", credentials: "same-origin", body: q.body || undefined,
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        });
+        response = await sendQueued(q);
       } catch {
         this.setStatus(this.offlineText());
         return; // offline: try again on "online" or on the timer
       }
-      if (response.status >= 500 || response.status === 429) {
+      if (retryLater(response)) {
         this.setStatus(this.offlineText());
         return;
       }

@@ -10,7 +10,7 @@
 export const PACK_META = "/__nghisu__/pack.json";
 const PARALLEL = 6;
 // Tells the service worker (sw.js) to leave these requests to the network.
-const FRESH = { "X-Nghisu-Briefcase": "1" };
+export const FRESH = { "X-Nghisu-Briefcase": "1" };
 
 export function userKey() {
   return document.querySelector('meta[name="nghisu-offline-key"]')?.content || "";

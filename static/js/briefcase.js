@@ -1,10 +1,14 @@
 // The offline briefcase on every page of a signed-in user (docs/offline.md):
-// registers the service worker and hands it the user's key, wipes everything
-// at sign-out, shows the "offline since" banner, checks the stored packs with
-// the server at every contact, and drives the meeting page's "Tải về để đọc
-// offline" card and the briefcase page's list.
+// registers the service worker and hands it the user's key, sends the unsent
+// annotations and wipes everything at sign-out, shows the "offline since"
+// banner, checks the stored packs with the server at every contact, downloads
+// the upcoming meetings by itself when the user chose so (briefcase-auto.js),
+// and drives the meeting page's "Tải về để đọc offline" card and the briefcase
+// page's list.
 
+import * as auto from "./briefcase-auto.js";
 import * as store from "./briefcase-store.js";
+import { Outbox, countUnsent, sendAll } from "./outbox.js";
 
 const labelsNode = document.getElementById("offline-labels");
 const L = labelsNode ? JSON.parse(labelsNode.textContent) : {};
@@ -56,15 +60,51 @@ async function tellWorker(message) {
   });
 }
 
-// Sign-out wipes the briefcase here; the server's Clear-Site-Data does it again.
+// Sign-out wipes everything on this device (here, in the worker, and by the
+// server's Clear-Site-Data), the annotation outbox included: first send it
+// (when online), and if changes are left unsent, say so and let the user stay.
+async function unsentAnnotations() {
+  const layer = window.nghisuAnnotations; // the document on screen, if any
+  const outbox = layer?.outbox || new Outbox();
+  if (!navigator.onLine) return countUnsent(outbox);
+  try { await layer?.flush?.(); } catch { /* sendAll tries again */ }
+  return sendAll(outbox);
+}
+
+function confirmLosing(count) {
+  return new Promise((resolve) => {
+    const dialog = el("dialog", { class: "confirm-dialog", "aria-labelledby": "unsent-text" });
+    const close = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
+    dialog.append(
+      el("p", { id: "unsent-text", text: fmt(L.unsent, { n: count }) }),
+      el("div", { class: "row" },
+        el("button", { type: "button", class: "btn btn-primary", text: L.signOutAnyway, onclick: () => close(true) }),
+        el("button", { type: "button", class: "btn", text: L.cancel, onclick: () => close(false) })),
+    );
+    dialog.addEventListener("cancel", (event) => { event.preventDefault(); close(false); });
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelector(".btn:not(.btn-primary)").focus();
+  });
+}
+
 for (const form of document.querySelectorAll('form[action$="/accounts/logout/"]')) {
   form.addEventListener("submit", async (event) => {
     if (form.dataset.wiped) return;
     event.preventDefault();
-    await Promise.allSettled([store.wipeAll(), tellWorker({ type: "wipe" })]);
-    try { localStorage.removeItem(SINCE_KEY); } catch { /* private mode */ }
-    form.dataset.wiped = "1";
-    form.submit();
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    try {
+      let left = 0;
+      try { left = await unsentAnnotations(); } catch { /* no IndexedDB: nothing kept */ }
+      if (left && !(await confirmLosing(left))) return;
+      await Promise.allSettled([store.wipeAll(), tellWorker({ type: "wipe" })]);
+      try { localStorage.removeItem(SINCE_KEY); } catch { /* private mode */ }
+      form.dataset.wiped = "1";
+      form.submit();
+    } finally {
+      delete form.dataset.busy;
+    }
   });
 }
 
@@ -106,6 +146,33 @@ function syncAll() {
     })().finally(() => { syncing = null; });
   }
   return syncing;
+}
+
+// --- the automatic download --------------------------------------------------------------
+
+const autoStatus = document.querySelector("[data-auto-status]");
+
+function runAuto({ soon = false } = {}) {
+  return auto.run(key, {
+    soon,
+    onStatus: (state, meeting) => {
+      if (!autoStatus) return;
+      autoStatus.textContent = state === "running" ? fmt(L.autoRunning, { title: meeting.title })
+        : state === "waiting" ? L.autoWaiting : "";
+    },
+    onDone: (meetingId, result) => { for (const listener of listeners) listener(meetingId, result); },
+  });
+}
+
+// At most one of these at a time: the contact first (it keeps what is held
+// current), then the automatic download of what is missing.
+let background = null;
+function contact({ soon = false } = {}) {
+  if (!background) {
+    background = (async () => { await syncAll(); await runAuto({ soon }); })()
+      .finally(() => { background = null; });
+  }
+  return background;
 }
 
 // --- the meeting page's card ------------------------------------------------------------------
@@ -223,7 +290,8 @@ async function drawList(list) {
 startWorker();
 showBanner();
 addEventListener("offline", showBanner);
-addEventListener("online", () => { showBanner(); syncAll(); });
+addEventListener("online", () => { showBanner(); contact(); });
+navigator.connection?.addEventListener?.("change", () => contact());
 for (const card of document.querySelectorAll("[data-briefcase]")) bindCard(card);
 const list = document.querySelector("[data-briefcase-list]");
 if (list) {
@@ -231,7 +299,8 @@ if (list) {
   listeners.add(() => drawList(list));
 }
 if (key) {
-  store.sweep(key).then(syncAll);
-  window.setInterval(syncAll, 5 * 60 * 1000);
+  // The briefcase page (where the choice is made) always asks at once.
+  store.sweep(key).then(() => contact({ soon: !autoStatus }));
+  window.setInterval(() => contact(), 5 * 60 * 1000);
 }
-window.nghisuBriefcase = { store, syncAll };
+window.nghisuBriefcase = { store, syncAll, runAuto };
