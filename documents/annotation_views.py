@@ -29,7 +29,7 @@ from documents import annotation_queries as aq
 from documents import annotations as ann
 from documents import pdf
 from documents.queries import access_version, perms_for
-from documents.views import _ip, watermark_lines
+from documents.views_common import _ip, watermark_lines
 from nghisu.errors import ActionError
 from nghisu.files import send_file
 
