@@ -10,7 +10,7 @@ prints JSON. Everything is made through the product's actions: grants with
   annotations (ink, highlights, notes, text boxes; by the viewing delegate and,
   shared with the meeting, by others) on one page; another page stays empty.
 - ``export``: a document of ``pages`` pages with ``annotations`` annotations,
-  exported through ``documents.annotations.export_annotated`` (the checks,
+  exported through ``documents.annotation_export.export_annotated`` (the checks,
   serialising from the database, the sandboxed PDF pool, the audit row: what
   "Tải bản có ghi chú" runs) against plain PyMuPDF in this one process
   inserting the same annotations into the same file and saving it.
@@ -263,6 +263,11 @@ def export(spec: dict) -> dict:
     from bench.documents_job import PARAGRAPHS
     from documents import actions, pdf, processing, storage
     from documents import annotations as ann
+    from documents.annotation_export import (
+        build_export,
+        export_payload_for,
+        record_export,
+    )
     from documents.models import DocumentPage, DocumentVersion
 
     level, _ = UnitLevel.objects.get_or_create(
@@ -313,7 +318,7 @@ def export(spec: dict) -> dict:
     # geometry parsed (untimed).
     shapes = [
         {**a, "geometry": json.loads(a["geometry_json"])}
-        for a in ann.export_payload_for(user, document, version)
+        for a in export_payload_for(user, document, version)
     ]
     ours, baseline, steps = [], [], []
     for k in range(spec.get("repeats", 1)):
@@ -322,13 +327,13 @@ def export(spec: dict) -> dict:
         for old in out_dir.glob("annotated-*.pdf"):
             old.unlink()
         # The three steps of the view (annotation_views.annotated_download),
-        # timed apart: what ``ann.export_annotated`` runs in one call.
+        # timed apart: what ``export_annotated`` runs in one call.
         t0 = time.perf_counter()
-        payload = ann.export_payload_for(user, document, version)
+        payload = export_payload_for(user, document, version)
         t1 = time.perf_counter()
-        path = ann.build_export(user.pk, version, payload, watermark=None)
+        path = build_export(user.pk, version, payload, watermark=None)
         t2 = time.perf_counter()
-        ann.record_export(
+        record_export(
             user,
             document,
             version,

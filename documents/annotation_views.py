@@ -28,8 +28,13 @@ from django.views.decorators.http import (
 from documents import annotation_queries as aq
 from documents import annotations as ann
 from documents import pdf
+from documents.annotation_export import (
+    build_export,
+    export_payload_for,
+    record_export,
+)
 from documents.queries import access_version, perms_for
-from documents.views import _ip, watermark_lines
+from documents.views_common import _ip, watermark_lines
 from nghisu.errors import ActionError
 from nghisu.files import send_file
 
@@ -215,19 +220,19 @@ async def annotated_download(request, document_id: int, number: int):
         user, document_id, number
     )
     try:
-        payload = await sync_to_async(ann.export_payload_for)(user, document, version)
+        payload = await sync_to_async(export_payload_for)(user, document, version)
     except ActionError as exc:
         return _error(exc)
     watermark = None
     if document.is_confidential:
         watermark = watermark_lines(user, timezone.localdate())
     try:
-        path = await sync_to_async(ann.build_export, thread_sensitive=False)(
+        path = await sync_to_async(build_export, thread_sensitive=False)(
             user.pk, version, payload, watermark=watermark
         )
     except pdf.PdfError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=422)
-    await sync_to_async(ann.record_export)(
+    await sync_to_async(record_export)(
         user,
         document,
         version,

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from documents import annotation_views, views
+from documents import annotation_views, views, views_pages, views_share
 
 app_name = "documents"
 
 _version = "<int:document_id>/versions/<int:number>/"
+_share = "<int:document_id>/share/"
 
 urlpatterns = [
     path("", views.document_list, name="list"),
@@ -16,16 +17,16 @@ urlpatterns = [
     path("<int:document_id>/versions/new/", views.add_version, name="add_version"),
     path(_version, views.document_detail, name="version"),
     path(f"{_version}status/", views.version_status, name="status"),
-    path(f"{_version}download/", views.download, name="download"),
-    path(f"{_version}pages/<int:page>/", views.page_image, name="page"),
-    path(f"{_version}pages/links/", views.page_links, name="page_links"),
-    path(f"{_version}pages/<int:page>/words/", views.page_words, name="words"),
-    path("<int:document_id>/share/", views.share, name="share"),
-    path("<int:document_id>/share/find/", views.share_find, name="share_find"),
-    path("<int:document_id>/share/grant/", views.share_grant, name="share_grant"),
-    path("<int:document_id>/share/revoke/", views.share_revoke, name="share_revoke"),
-    path("<int:document_id>/share/offline/", views.share_offline, name="share_offline"),
-    path(f"{_version}text/", views.version_text, name="text"),
+    path(f"{_version}download/", views_pages.download, name="download"),
+    path(f"{_version}pages/<int:page>/", views_pages.page_image, name="page"),
+    path(f"{_version}pages/links/", views_pages.page_links, name="page_links"),
+    path(f"{_version}pages/<int:page>/words/", views_pages.page_words, name="words"),
+    path(_share, views_share.share, name="share"),
+    path(f"{_share}find/", views_share.share_find, name="share_find"),
+    path(f"{_share}grant/", views_share.share_grant, name="share_grant"),
+    path(f"{_share}revoke/", views_share.share_revoke, name="share_revoke"),
+    path(f"{_share}offline/", views_share.share_offline, name="share_offline"),
+    path(f"{_version}text/", views_pages.version_text, name="text"),
 ]
 
 _annotation = f"{_version}annotations/<uuid:annotation_id>/"

@@ -142,7 +142,7 @@ def _document_files(user, document: Document, width: int) -> tuple[dict, list]:
             }
         )
     viewer_key = None
-    if document.is_confidential:  # the same key as documents.views.page_image
+    if document.is_confidential:  # the same key as documents.views_pages.page_image
         viewer_key = f"{user.pk}-{timezone.localdate():%Y%m%d}"
     for page in range(1, version.page_count + 1):
         files.append(

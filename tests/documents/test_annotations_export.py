@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from documents import actions as doc_actions
+from documents import annotation_export, pdf
 from documents import annotations as ann
-from documents import pdf
 from tests.documents import pdf_builders as B
 from tests.documents.test_annotations import ink
 
@@ -28,7 +28,9 @@ def doc(cast, make_document):
 
 
 def export(user, document):
-    return ann.export_annotated(user, document, document.latest_version, watermark=None)
+    return annotation_export.export_annotated(
+        user, document, document.latest_version, watermark=None
+    )
 
 
 def ink_points(path) -> list[list[list[float]]]:
