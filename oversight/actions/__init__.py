@@ -30,6 +30,7 @@ from oversight.actions.questions import (
 from oversight.actions.questions import set_public as set_question_public
 from oversight.actions.segment import (
     answer_in_writing,
+    call_from_floor,
     call_question,
     extend_time,
     finish_question,
@@ -44,6 +45,7 @@ __all__ = [
     "PlaceInput",
     "answer_in_writing",
     "answer_petition",
+    "call_from_floor",
     "call_question",
     "create_period",
     "create_petitions",
