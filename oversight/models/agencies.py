@@ -70,6 +70,7 @@ class AgencyOfficial(models.Model):
     )
     title = models.CharField(_("Chức vụ"), max_length=200, blank=True)
     active = models.BooleanField(_("Đang đảm nhiệm"), default=True)
+    ended_on = models.DateField(_("Thôi đảm nhiệm từ ngày"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("người trả lời của cơ quan")
