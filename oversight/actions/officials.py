@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,6 +95,7 @@ def end_official(
             "who": official.user,
             "agency": official.agency.name,
         }
+        _move_documents(actor, official, successor, questions)
         if successor is not None:
             for row in [*questions, *petitions]:
                 reassign_assignment(
@@ -117,6 +119,31 @@ def end_official(
             **result,
         )
     return result
+
+
+def _move_documents(actor, official, successor, owed) -> None:
+    """Withdraw the former official's grants on the agency's question files
+    (sent with the questions, and the answers); grant the files of the
+    questions handed over to the successor."""
+    from documents.actions import grant, revoke
+    from documents.models import Document
+
+    links = Question.documents.through.objects
+    agency = official.agency_id
+    files = Document.objects.filter(
+        Q(pk__in=links.filter(question__agency_id=agency).values("document_id"))
+        | Q(pk__in=Question.objects.filter(agency_id=agency).values("answer_document"))
+        | Q(pk__in=Petition.objects.filter(agency_id=agency).values("answer_document"))
+    )
+    for document in files:
+        revoke(actor, document, users=[official.user], system=True)
+    if successor is None:
+        return
+    handed = Document.objects.filter(
+        pk__in=links.filter(question__in=[q.pk for q in owed]).values("document_id")
+    )
+    for document in handed:
+        grant(actor, document, users=[successor.user], system=True)
 
 
 def _flag(official, questions, petitions, reason: str) -> None:

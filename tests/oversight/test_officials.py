@@ -12,10 +12,11 @@ from django.urls import reverse
 
 from accounts.actions import create_user
 from accounts.models import AuditEvent
+from documents.queries import user_can
 from nghisu.errors import ActionError
 from oversight import actions, queries
 from oversight.models import AgencyOfficial, Outcome, Question
-from tests.oversight.conftest import in_days
+from tests.oversight.conftest import in_days, upload
 from work.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ def owed(cast, agencies, session, period):
         agency=agencies.health,
         topic="Y tế cơ sở",
         text="Vì sao trạm y tế xã thiếu thuốc?",
+        uploads=[upload("phan-anh.pdf")],
     )
     actions.request_written_answer(cast.secretary, question, due=in_days(20))
     pending = actions.submit_question(
@@ -99,6 +101,9 @@ def test_ending_a_term_hands_the_owed_answers_to_a_colleague(cast, agencies, owe
     assert _detail(director, "question_detail", question.pk) == 404
     assert _detail(director, "petition_detail", petition.pk) == 404
     assert not queries.official_questions(director).exists()
+    [attached] = question.documents.all()
+    assert not user_can(director, attached, "view_document")
+    assert user_can(deputy, attached, "view_document")
     assert _detail(deputy, "question_detail", question.pk) == 200
     # The new official answers in writing.
     answered = actions.submit_written_answer(
