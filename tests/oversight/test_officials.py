@@ -158,3 +158,30 @@ def test_the_admin_ends_a_term_through_the_action(cast, agencies):
     agencies.health_official.refresh_from_db()
     assert not agencies.health_official.active
     assert AuditEvent.objects.filter(action="agency.official_end").exists()
+
+
+def test_the_agency_page_ends_a_term_for_its_administrators(cast, agencies, owed):
+    url = reverse("oversight:agency_detail", args=[agencies.health.pk])
+    end = reverse(
+        "oversight:official_end",
+        args=[agencies.health.pk, agencies.health_official.pk],
+    )
+    for outsider in (cast.delegate, agencies.health_director):
+        client = Client()
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+        assert client.post(end, {"ended_on": ""}).status_code == 404
+    secretary = Client()
+    secretary.force_login(cast.secretary)
+    page = secretary.get(url)
+    assert page.status_code == 200 and "Bạc Cầm Yên" in page.text
+    assert "Kết thúc đảm nhiệm" in page.text
+    bad = secretary.post(end, {"ended_on": "31/02/2026"}, follow=True)
+    assert "Vui lòng chọn ngày thôi đảm nhiệm." in bad.text
+    agencies.health_official.refresh_from_db()
+    assert agencies.health_official.active
+    ended = secretary.post(end, {"ended_on": in_days(0).isoformat()}, follow=True)
+    assert "Thường trực đã được báo (2 câu hỏi, kiến nghị đang chờ)" in ended.text
+    agencies.health_official.refresh_from_db()
+    assert not agencies.health_official.active
+    assert agencies.health.get_absolute_url() == url
