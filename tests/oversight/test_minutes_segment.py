@@ -98,3 +98,17 @@ def test_registering_twice_adds_the_builder_once():
     before = list(minutes_sections._builders)
     minutes_sections.register(segment_sections)
     assert minutes_sections._builders == before
+
+
+def test_the_chair_reads_the_segment_before_approving(cast, finished):
+    from django.test import Client
+    from django.urls import reverse
+
+    minutes = meeting_actions.start_minutes(cast.secretary, finished)
+    meeting_actions.submit_minutes(cast.secretary, minutes)
+    chair = Client()
+    chair.force_login(cast.chair)
+    page = chair.get(reverse("meetings:minutes", args=[finished.pk]))
+    assert page.status_code == 200
+    assert "data-minutes-section" in page.text
+    assert "Trả lời bằng văn bản, hạn" in page.text
