@@ -188,14 +188,13 @@ def call_from_floor(
     :func:`meetings.actions.floor.do_speaker_take` (event ``speakers``), a
     live question is created in the segment (``text`` typed by the secretary,
     or "Câu hỏi tại hội trường") and its question time starts (event
-    ``question.segment``, op ``call``). Locks the meeting, then the segment.
+    ``question.segment``, op ``call``). Locks the segment, then the meeting.
     """
     text = clean(text, limit=FLOOR_TEXT_LIMIT, label=_("Câu hỏi"), required=False)
     with transaction.atomic():
-        # The meeting first (as every room action), then the segment.
-        taken = floor.do_speaker_take(
-            actor, segment.meeting_id, request_id=request_id, purpose="question"
-        )
+        # The segment first, then the meeting and the room's seq (inside
+        # do_speaker_take): segment before seq as in every segment action,
+        # and no path locks a segment after the meeting.
         segment = _lock(segment)
         _require_chair(actor, segment)
         if segment.phase != Phase.IDLE:
@@ -217,6 +216,9 @@ def call_from_floor(
                 _("Người được chất vấn không còn đảm nhiệm chức vụ."),
                 code="bad_official",
             )
+        taken = floor.do_speaker_take(
+            actor, segment.meeting_id, request_id=request_id, purpose="question"
+        )
         question = Question.objects.create(
             meeting_id=segment.meeting_id,
             asker_id=taken["user"],
