@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts import rules
 from accounts.models import BodyKind, Share
-from meetings import queries
+from meetings import minutes_sections, queries
 from meetings.models import Attendance, Meeting, Minutes, Role
 
 
@@ -154,12 +154,14 @@ def build_spec(meeting: Meeting, minutes: Minutes) -> dict:
     """The minutes' content as a ``documents.pdf.record`` spec.
 
     A fixed number of queries (meeting rows, agenda, participants, member
-    count, the room's records) whatever the size of the meeting.
+    count, the room's records, the sections other apps register in
+    :mod:`meetings.minutes_sections`) whatever the size of the meeting.
     """
     texts = minutes.texts or {}
     rows = queries.participants(meeting)
     items = queries.flatten(queries.agenda(meeting))
     records = room_records(meeting)
+    sections = minutes_sections.collect(meeting)
     q = queries.quorum(meeting, rows)
     chair = next((p for p in rows if p.role == Role.CHAIR), None)
     secretary = next((p for p in rows if p.role == Role.SECRETARY), None)
@@ -260,6 +262,7 @@ def build_spec(meeting: Meeting, minutes: Minutes) -> dict:
             )
         for vote in rec.votes if rec else []:
             para(_vote_text(vote))
+        blocks.extend(sections.get(item.pk, ()))
         if item.conclusion_or_none is not None:
             para(_("Kết luận: %(text)s") % {"text": item.conclusion_or_none.text})
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from meetings import actions, forms, queries
+from meetings import actions, forms, minutes_sections, queries
 from meetings.models import (
     MeetingStatus,
     MinutesStatus,
@@ -83,8 +83,19 @@ def minutes(request, meeting_id: int):
     approved = next((m for m in versions if m.status == MinutesStatus.APPROVED), None)
     items = queries.flatten(queries.agenda(meeting)) if open_version else []
     notes = (open_version.texts or {}).get("items", {}) if open_version else {}
+    reading = bool(
+        open_version
+        and viewer.preside
+        and open_version.status == MinutesStatus.SUBMITTED
+    )
+    # What other apps print under an item (the question segment): the chair
+    # reads it before approving, as the PDF will have it.
+    sections = minutes_sections.collect(meeting) if reading else {}
     for item in items:
         item.note = notes.get(str(item.pk), "")
+        item.sections = [
+            b["text"] for b in sections.get(item.pk, ()) if b.get("kind") == "paragraph"
+        ]
     return render(
         request,
         "meetings/minutes.html",

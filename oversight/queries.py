@@ -18,7 +18,7 @@ from django.db.models import Case, CharField, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from accounts.queries import is_manager
+from accounts.queries import is_manager, managed_bodies
 from meetings.models import Meeting
 from meetings.queries import access_meeting
 from nghisu.errors import NotFound
@@ -263,3 +263,19 @@ def public_answers(query: str = "") -> tuple[list[Petition], list[Question]]:
         ),
         list(questions.order_by("-answered_at", "-id")[:200]),
     )
+
+
+def access_agency(user: User, agency_id: int) -> Agency:
+    """The agency for its administrators (an administrator, or a chair or
+    secretary of a body of its unit) with ``agency.seats``: every official
+    registered, current first. NotFound for anyone else. Three queries."""
+    agency = Agency.objects.select_related("unit").filter(pk=agency_id).first()
+    if agency is None or not (
+        user.is_superuser
+        or any(b.unit_id == agency.unit_id for b in managed_bodies(user))
+    ):
+        raise NotFound()
+    agency.seats = list(
+        agency.officials.select_related("user").order_by("-active", "-ended_on", "id")
+    )
+    return agency

@@ -1,10 +1,17 @@
 from django.urls import include, path
 
-from oversight.views import petitions, questions, reports, segment
+from oversight.views import agencies, petitions, questions, reports, segment
 
 patterns = [
     path("", petitions.index, name="index"),
     path("public/", petitions.public_answers, name="public"),
+    # agencies (their administrators)
+    path("agencies/<int:agency_id>/", agencies.agency_detail, name="agency_detail"),
+    path(
+        "agencies/<int:agency_id>/officials/<int:official_id>/end/",
+        agencies.official_end,
+        name="official_end",
+    ),
     # questions
     path(
         "meetings/<int:meeting_id>/questions/",

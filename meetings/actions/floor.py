@@ -132,6 +132,42 @@ def do_speaker_grant(
     return {"request": req.pk}
 
 
+def do_speaker_take(
+    actor: User, meeting_id: int, *, request_id: int, purpose: str
+) -> dict[str, Any]:
+    """Take a waiting request off the queue because the delegate is given the
+    floor in another form (``purpose``, e.g. ``question``: the question
+    segment of oversight, which keeps the times itself).
+
+    The request is done without a speech of its own (no start time, so the
+    minutes do not list it twice). The chair or the secretary, while the
+    meeting runs. Locks the meeting. Audits ``room.speaker_take``. Event
+    ``speakers``. Returns the request's id, the delegate's user id and the
+    item it was made on.
+    """
+    with transaction.atomic():
+        meeting = rs.lock_meeting(meeting_id, actor)
+        rs.require_control(actor, meeting)
+        rs.require_running(meeting)
+        req = SpeakerRequest.objects.filter(
+            pk=request_id, meeting=meeting, status=SpeakerStatus.WAITING
+        ).first()
+        if req is None:
+            raise ActionError(
+                _("Không còn đăng ký phát biểu này trong danh sách."),
+                code="not_found",
+            )
+        req.status = SpeakerStatus.DONE
+        req.ended_at = timezone.now()
+        req.granted_by = actor
+        req.save(update_fields=["status", "ended_at", "granted_by"])
+        record_audit(
+            actor, "room.speaker_take", meeting, request=req.pk, purpose=purpose
+        )
+        _publish_speakers(meeting.pk)
+    return {"request": req.pk, "user": req.user_id, "item": req.item_id}
+
+
 def do_speaker_end(actor: User, meeting_id: int) -> dict[str, Any]:
     """End the current speech (the chair, or the speaker). Event ``speakers``."""
     with transaction.atomic():

@@ -4,10 +4,12 @@
   the agenda, publication;
 - :mod:`.segment`: the live question segment in the room;
 - :mod:`.written`: answers in writing (a work assignment to the official);
+- :mod:`.officials`: ending an official's term;
 - :mod:`.petitions`: registers, entry, merging, forwarding, answers;
 - :mod:`.petition_import`: the Excel import.
 """
 
+from oversight.actions.officials import end_official
 from oversight.actions.petition_import import ImportResult, import_petitions
 from oversight.actions.petitions import (
     PlaceInput,
@@ -30,6 +32,7 @@ from oversight.actions.questions import (
 from oversight.actions.questions import set_public as set_question_public
 from oversight.actions.segment import (
     answer_in_writing,
+    call_from_floor,
     call_question,
     extend_time,
     finish_question,
@@ -44,9 +47,11 @@ __all__ = [
     "PlaceInput",
     "answer_in_writing",
     "answer_petition",
+    "call_from_floor",
     "call_question",
     "create_period",
     "create_petitions",
+    "end_official",
     "extend_time",
     "finish_question",
     "forward_petitions",

@@ -21,12 +21,20 @@ from django.utils.translation import gettext as _
 from accounts.actions import record_audit
 from accounts.models import User
 from meetings import events
+from meetings.actions import floor
 from meetings.models import MeetingStatus
 from meetings.queries import viewer_for
 from nghisu.errors import ActionError
-from oversight.actions._common import officials_of
+from oversight.actions._common import clean, officials_of
 from oversight.actions.written import request_written_answer
-from oversight.models import Outcome, Phase, Question, QuestionSegment, QuestionSession
+from oversight.models import (
+    AgencyOfficial,
+    Outcome,
+    Phase,
+    Question,
+    QuestionSegment,
+    QuestionSession,
+)
 from oversight.snapshot import segment_snapshot
 
 EVENT = "question.segment"
@@ -137,22 +145,92 @@ def call_question(
                     code="invalid",
                 )
             if chosen.segment_id != segment.pk:
-                last = segment.questions.order_by("-order").first()
                 chosen.segment = segment
-                chosen.order = (last.order if last else 0) + 1
+                chosen.order = _next_order(segment)
         else:
             chosen = pending.filter(segment=segment).order_by("order", "id").first()
             if chosen is None:
                 raise ActionError(
                     _("Không còn câu hỏi nào trong danh sách."), code="empty"
                 )
-        chosen.asked_at = timezone.now()
-        if chosen.official_id is None:  # who answers: the segment's official of
-            chosen.official = _answerer(segment, chosen)  # the agency, or its first
-        chosen.save(update_fields=["segment", "order", "asked_at", "official"])
-        segment.current = chosen
-        _phase(segment, Phase.ASKING, _session(segment).ask_seconds)
-        _publish(actor, segment, "call", question=chosen.pk)
+        _start(actor, segment, chosen)
+    return segment
+
+
+def _start(actor: User, segment: QuestionSegment, chosen: Question, **detail) -> None:
+    chosen.asked_at = timezone.now()
+    if chosen.official_id is None:  # who answers: the segment's official of
+        chosen.official = _answerer(segment, chosen)  # the agency, or its first
+    chosen.save(update_fields=["segment", "order", "asked_at", "official"])
+    segment.current = chosen
+    _phase(segment, Phase.ASKING, _session(segment).ask_seconds)
+    _publish(actor, segment, "call", question=chosen.pk, **detail)
+
+
+def _next_order(segment: QuestionSegment) -> int:
+    last = segment.questions.order_by("-order").first()
+    return (last.order if last else 0) + 1
+
+
+FLOOR_TEXT_LIMIT = 4000
+
+
+def call_from_floor(
+    actor: User,
+    segment: QuestionSegment,
+    *,
+    request_id: int,
+    official: AgencyOfficial,
+    text: str = "",
+) -> QuestionSegment:
+    """Call a delegate who asked to speak in the room (the floor queue) to
+    question ``official``: the request leaves the room's queue through
+    :func:`meetings.actions.floor.do_speaker_take` (event ``speakers``), a
+    live question is created in the segment (``text`` typed by the secretary,
+    or "Câu hỏi tại hội trường") and its question time starts (event
+    ``question.segment``, op ``call``). Locks the segment, then the meeting.
+    """
+    text = clean(text, limit=FLOOR_TEXT_LIMIT, label=_("Câu hỏi"), required=False)
+    with transaction.atomic():
+        # The segment first, then the meeting and the room's seq (inside
+        # do_speaker_take): segment before seq as in every segment action,
+        # and no path locks a segment after the meeting.
+        segment = _lock(segment)
+        _require_chair(actor, segment)
+        if segment.phase != Phase.IDLE:
+            raise ActionError(
+                _("Hãy kết thúc câu hỏi đang chất vấn trước khi gọi câu hỏi khác."),
+                code="busy",
+            )
+        official = (
+            AgencyOfficial.objects.select_related("agency", "user")
+            .filter(
+                pk=official.pk,
+                active=True,
+                agency__unit_id=segment.meeting.body.unit_id,
+            )
+            .first()
+        )
+        if official is None:
+            raise ActionError(
+                _("Người được chất vấn không còn đảm nhiệm chức vụ."),
+                code="bad_official",
+            )
+        taken = floor.do_speaker_take(
+            actor, segment.meeting_id, request_id=request_id, purpose="question"
+        )
+        question = Question.objects.create(
+            meeting_id=segment.meeting_id,
+            asker_id=taken["user"],
+            agency=official.agency,
+            official=official,
+            topic=_("Câu hỏi tại hội trường"),
+            text=text or _("Câu hỏi tại hội trường"),
+            live=True,
+            segment=segment,
+            order=_next_order(segment),
+        )
+        _start(actor, segment, question, request=taken["request"])
     return segment
 
 

@@ -51,6 +51,12 @@ class Agency(models.Model):
         self.search_text = fold(f"{self.name} {self.short_name}")[:300]
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        """The agency's page for its administrators (the admin's link)."""
+        from django.urls import reverse
+
+        return reverse("oversight:agency_detail", args=[self.pk])
+
 
 class AgencyOfficial(models.Model):
     """A user registered as answering for an agency (director, chair, …).
@@ -70,6 +76,7 @@ class AgencyOfficial(models.Model):
     )
     title = models.CharField(_("Chức vụ"), max_length=200, blank=True)
     active = models.BooleanField(_("Đang đảm nhiệm"), default=True)
+    ended_on = models.DateField(_("Thôi đảm nhiệm từ ngày"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("người trả lời của cơ quan")

@@ -13,7 +13,8 @@ register = template.Library()
 @register.inclusion_tag("oversight/_room_segment.html")
 def question_segment(meeting, seat) -> dict:
     """The meeting's question segment (the one on the current item, else the
-    latest): one query; nothing when the meeting has none."""
+    latest): one query, and one for the chair's officials; nothing when the
+    meeting has none."""
     segments = list(
         QuestionSegment.objects.filter(meeting=meeting)
         .order_by("-id")
@@ -23,4 +24,14 @@ def question_segment(meeting, seat) -> dict:
         (s for s in segments if s.agenda_item_id == meeting.current_item_id),
         segments[0] if segments else None,
     )
-    return {"segment": segment, "control": bool(getattr(seat, "can_control", False))}
+    control = bool(getattr(seat, "can_control", False))
+    officials = (
+        list(
+            segment.officials.filter(active=True)
+            .select_related("user", "agency")
+            .order_by("id")
+        )
+        if control and segment is not None
+        else []
+    )  # whom a delegate called from the floor queue questions (one query)
+    return {"segment": segment, "control": control, "officials": officials}

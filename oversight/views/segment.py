@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from meetings.queries import access_meeting
 from nghisu.errors import ActionError, NotFound
 from oversight import actions
-from oversight.models import Question, QuestionSegment
+from oversight.models import AgencyOfficial, Question, QuestionSegment
 from oversight.snapshot import segment_snapshot
 from oversight.views._common import date_field, int_or_none
 
@@ -52,8 +52,29 @@ def _call(request, segment):
     return actions.call_question(request.user, segment, question=question)
 
 
+def _call_floor(request, segment):
+    official = AgencyOfficial.objects.filter(
+        pk=int_or_none(request.POST.get("official")), active=True
+    ).first()
+    if official is None:
+        raise ActionError(_("Hãy chọn người được chất vấn."), code="invalid")
+    request_id = int_or_none(request.POST.get("request"))
+    if request_id is None:
+        raise ActionError(
+            _("Không còn đăng ký phát biểu này trong danh sách."), code="not_found"
+        )
+    return actions.call_from_floor(
+        request.user,
+        segment,
+        request_id=request_id,
+        official=official,
+        text=request.POST.get("text", ""),
+    )
+
+
 OPS = {
     "call": _call,
+    "floor": _call_floor,
     "answer": lambda request, s: actions.start_answer(request.user, s),
     "followup": lambda request, s: actions.start_followup(request.user, s),
     "extend": lambda request, s: actions.extend_time(

@@ -12,10 +12,11 @@ import { csrfToken } from "./room-util.js";
 
 export function createQuestions(root) {
   const box = root.querySelector("[data-qseg]");
-  if (!box) return { onEvent() {}, resync() {} };
+  if (!box) return { onEvent() {}, onSpeakers() {}, resync() {} };
   const $ = (sel) => box.querySelector(sel);
   const control = box.dataset.control === "1";
   let snap = null;
+  let speakers = []; // the room's queue (meetings' `speakers`), for the chair
   let etag = "";
   let offset = 0; // server time - local time
 
@@ -72,12 +73,34 @@ export function createQuestions(root) {
       li.append(`${q.asker} → ${q.official}: ${q.topic} `, call);
       return li;
     }));
+    renderSpeakers();
     const queue = $("[data-qseg-queue]");
     queue.replaceChildren(...snap.queue.map((q) => {
       const li = document.createElement("li");
       li.textContent = `${q.asker} → ${q.official}: ${q.topic} (${q.outcome_label})`;
       if (q.outcome !== "pending") li.className = "done";
       if (cur && q.id === cur.id) li.setAttribute("aria-current", "true");
+      return li;
+    }));
+  }
+
+  // The floor queue: delegates who asked to speak in the room; the chair
+  // calls one to question the official chosen beside it.
+  function renderSpeakers() {
+    const panel = $("[data-qseg-speakers]");
+    if (!control || !panel || !snap) return;
+    const waiting = speakers.filter((s) => s.status === "waiting");
+    panel.hidden = !waiting.length;
+    panel.querySelector("ol").replaceChildren(...waiting.map((s) => {
+      const li = document.createElement("li");
+      const call = document.createElement("button");
+      call.type = "button";
+      call.className = "btn btn-small";
+      call.textContent = panel.dataset.call;
+      call.disabled = snap.phase !== "idle";
+      call.dataset.request = String(s.id);
+      call.addEventListener("click", () => run("floor", call, null, s.id));
+      li.append(`${s.name} `, call);
       return li;
     }));
   }
@@ -105,9 +128,14 @@ export function createQuestions(root) {
     }
   }
 
-  async function run(op, button, question = null) {
+  async function run(op, button, question = null, request = null) {
     const body = new URLSearchParams();
     if (question !== null) body.set("question", String(question));
+    if (request !== null) {
+      body.set("request", String(request));
+      body.set("official", $("[data-qseg-answerer]").value);
+      body.set("text", $("[data-qseg-floor-text]").value);
+    }
     if (button.dataset.seconds) body.set("seconds", button.dataset.seconds);
     if (op === "written") body.set("due", $("[data-qseg-due]").value);
     const error = $("[data-qseg-error]");
@@ -124,6 +152,7 @@ export function createQuestions(root) {
         return;
       }
       take(data);
+      if (op === "floor") $("[data-qseg-floor-text]").value = "";
     } catch {
       error.textContent = box.dataset.offline || "⚠";
       error.hidden = false;
@@ -140,6 +169,10 @@ export function createQuestions(root) {
   return {
     onEvent(event) {
       take(event.segment);
+    },
+    onSpeakers(list) {
+      speakers = list || [];
+      renderSpeakers();
     },
     resync,
   };

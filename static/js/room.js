@@ -130,6 +130,7 @@ function onState(fresh) {
   const first = !state;
   state = fresh;
   questions.resync(); // oversight: (re)connected or resynced, fetch the segment
+  questions.onSpeakers(fresh.speakers); // oversight: the floor queue
   clockOffset = Date.parse(fresh.now) - Date.now();
   if (first) {
     presenting.start(fresh);
@@ -141,6 +142,7 @@ function onState(fresh) {
 function onEvent(event) {
   if (!state) return;
   if (event.type === "question.segment") return questions.onEvent(event); // oversight
+  if (event.type === "speakers") questions.onSpeakers(event.speakers); // oversight
   const handler = apply[event.type];
   if (handler) handler(event);
   else if (RESYNC.has(event.type)) socket.sync();

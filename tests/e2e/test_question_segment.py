@@ -119,3 +119,26 @@ def test_chair_and_two_delegates_run_the_question_segment(browser, new_context, 
     chair.wait_for_selector("[data-qseg-queue] li:has-text('Trả lời bằng văn bản')")
     two.wait_for_selector("[data-qseg]", state="hidden")
     screenshot(chair, "qseg-chair-written")
+
+    # The floor queue: a delegate asks to speak in the room; the chair's panel
+    # shows them beside the registered list and calls them to question an
+    # official; the room's queue empties on every tablet.
+    tab = two.locator('[data-tab="floor"]')
+    if tab.is_visible() and tab.get_attribute("aria-expanded") != "true":
+        tab.click()
+    two.click("[data-request-floor]")
+    chair.wait_for_selector(
+        "[data-qseg-speakers]:not([hidden]) li:has-text('Quàng Thị Ánh')"
+    )
+    chair.select_option("[data-qseg-answerer]", index=0)
+    chair.fill("[data-qseg-floor-text]", "Tiến độ xây trạm y tế xã Chiềng Mung?")
+    screenshot(chair, "qseg-chair-floor-queue")
+    assert_no_horizontal_scroll(chair)
+    chair.click("[data-qseg-speakers] button")
+    for page in (chair, one, two):
+        page.wait_for_selector('[data-qseg][data-phase="asking"]')
+        page.wait_for_selector("[data-qseg-text]:has-text('trạm y tế xã Chiềng Mung')")
+        assert "Quàng Thị Ánh" in page.locator("[data-qseg-asker]").inner_text()
+    chair.wait_for_selector("[data-qseg-speakers]", state="hidden")
+    two.wait_for_selector("[data-request-floor]")  # off the queue: may ask again
+    screenshot(two, "qseg-delegate-floor-asking")

@@ -110,3 +110,27 @@ def period(cast):
     return actions.create_period(
         cast.secretary, cast.hdnd, name="Tiếp xúc cử tri trước kỳ họp thứ mười hai"
     )
+
+
+@pytest.fixture
+def segment(cast, agencies, session):
+    """Two questions sent, the segment on the agenda, the session started."""
+    from oversight import actions
+    from oversight.models import QuestionSession
+
+    for who, agency, topic in (
+        (cast.delegate, agencies.health, "Y tế cơ sở"),
+        (cast.delegate2, agencies.education, "Trường học vùng cao"),
+    ):
+        actions.submit_question(
+            who, session, agency=agency, topic=topic, text=f"Câu hỏi về {topic}."
+        )
+    QuestionSession.objects.filter(meeting=session).update(ask_seconds=45)
+    seg = actions.schedule_segment(
+        cast.secretary,
+        session,
+        title="Chất vấn và trả lời chất vấn",
+        officials=[agencies.health_official, agencies.education_official],
+    )
+    start(cast, session)
+    return seg

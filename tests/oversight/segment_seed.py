@@ -84,6 +84,11 @@ def main() -> None:
     segment = actions.schedule_segment(
         secretary, meeting, title="Chất vấn và trả lời chất vấn", officials=officials
     )
+    if meeting.status == "in_progress":  # the room's floor is on the segment
+        from meetings.actions.room import do_goto
+
+        chair = User.objects.get(username="chutoa")
+        do_goto(chair, meeting.pk, item_id=segment.agenda_item_id)
     print(json.dumps({"segment": segment.pk}))
 
 

@@ -13,29 +13,9 @@ from django.utils import timezone
 from nghisu.errors import ActionError
 from oversight import actions
 from oversight.models import Outcome, Phase, QuestionSession
-from tests.oversight.conftest import in_days, start
+from tests.oversight.conftest import in_days
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def segment(cast, agencies, session):
-    for who, agency, topic in (
-        (cast.delegate, agencies.health, "Y tế cơ sở"),
-        (cast.delegate2, agencies.education, "Trường học vùng cao"),
-    ):
-        actions.submit_question(
-            who, session, agency=agency, topic=topic, text=f"Câu hỏi về {topic}."
-        )
-    QuestionSession.objects.filter(meeting=session).update(ask_seconds=45)
-    seg = actions.schedule_segment(
-        cast.secretary,
-        session,
-        title="Chất vấn và trả lời chất vấn",
-        officials=[agencies.health_official, agencies.education_official],
-    )
-    start(cast, session)
-    return seg
 
 
 def test_the_chair_runs_a_question_and_every_tablet_hears_it(

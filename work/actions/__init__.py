@@ -13,6 +13,7 @@ sensitive and sends notifications and bell counts after commit.
 from work.actions.assignments import (
     accept_assignment,
     create_assignment,
+    reassign_assignment,
     report_progress,
     return_assignment,
     submit_done,
@@ -55,6 +56,7 @@ __all__ = [
     "mark_overdue_assignments",
     "mark_read",
     "notify",
+    "reassign_assignment",
     "report_progress",
     "return_assignment",
     "run_due_jobs",

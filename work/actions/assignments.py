@@ -408,3 +408,62 @@ def return_assignment(
         )
         record_audit(actor, "assignment.return", assignment, reason=reason)
     return assignment
+
+
+def reassign_assignment(
+    actor: User, assignment: Assignment, *, assignee_user: User, reason: str = ""
+) -> Assignment:
+    """Give an owed task of a person to another person (the first left their
+    post). The assigning body's chairs and secretaries, or an administrator.
+
+    Locks the assignment. Refuses a task no longer owed, one given to a body
+    or a unit, and an inactive person. Notifies the new assignee. Documents
+    attached later are granted to them (:func:`_audience`). Audited as
+    ``assignment.reassign``.
+    """
+    reason = clean_text(reason, limit=1000, label=_("lý do"), required=False)
+    with transaction.atomic():
+        assignment = _lock(assignment)
+        if not actor.is_superuser:
+            require_manager(actor, assignment.body)
+        if assignment.status not in (
+            AssignmentStatus.NEW,
+            AssignmentStatus.IN_PROGRESS,
+        ):
+            raise ActionError(
+                _("Nhiệm vụ này không còn phải thực hiện."), code="bad_status"
+            )
+        if assignment.assignee_user_id is None:
+            raise ActionError(
+                _("Chỉ chuyển được nhiệm vụ giao cho một người."), code="assignee"
+            )
+        if not assignee_user.is_active:
+            raise ActionError(
+                _("Người thực hiện không còn hoạt động."), code="assignee"
+            )
+        previous = assignment.assignee_user
+        if previous.pk == assignee_user.pk:
+            return assignment
+        assignment.assignee_user = assignee_user
+        assignment.save(update_fields=["assignee_user"])
+        notify(
+            [assignee_user],
+            kind="assignment.assigned",
+            title=_("Nhiệm vụ mới: %(title)s") % {"title": assignment.title},
+            body=_("%(body)s chuyển nhiệm vụ cho %(who)s; hạn hoàn thành %(deadline)s.")
+            % {
+                "body": assignment.body.name,
+                "who": assignee_user,
+                "deadline": assignment.deadline.strftime("%d/%m/%Y"),
+            },
+            url=assignment_url(assignment),
+        )
+        record_audit(
+            actor,
+            "assignment.reassign",
+            assignment,
+            previous=previous.pk,
+            assignee=assignee_user.pk,
+            reason=reason,
+        )
+    return assignment
