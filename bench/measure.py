@@ -59,7 +59,7 @@ def targets_for(
                 origin=f"http{scheme}://127.0.0.1:{port}",
                 meeting=meeting,
                 index=start + i,
-                bell_url=f"ws://127.0.0.1:{port}/ws/me/" if bell else None,
+                bell_url=f"ws{scheme}://127.0.0.1:{port}/ws/me/" if bell else None,
             )
         )
     return out

@@ -30,7 +30,8 @@ def _sha(path: Path) -> str:
 
 def _close_the_demo_votes() -> None:
     """Open, cast and close the running UBND meeting's prepared votes."""
-    from meetings import voting
+    from meetings.actions import ballots
+    from meetings.actions import votes as vote_actions
     from meetings.models import Participant
     from meetings.room_models import Vote
     from nghisu.errors import ActionError
@@ -39,19 +40,19 @@ def _close_the_demo_votes() -> None:
     assert votes, "the demo prepares votes"
     for vote in votes:
         chair = vote.meeting.body.memberships.get(position="chair").user
-        voting.do_open(chair, vote.meeting_id, vote_id=vote.pk)
+        vote_actions.do_open(chair, vote.meeting_id, vote_id=vote.pk)
         voters = Participant.objects.filter(
             meeting=vote.meeting, checked_in_at__isnull=False
         ).select_related("user")
         for n, seat in enumerate(voters):
             with contextlib.suppress(ActionError):  # a guest, a seat without a vote
-                voting.do_cast(
+                ballots.do_cast(
                     seat.user,
                     vote.meeting_id,
                     vote_id=vote.pk,
                     option=("yes", "no", "abstain")[n % 3],
                 )
-        voting.do_close(chair, vote.meeting_id, vote_id=vote.pk)
+        vote_actions.do_close(chair, vote.meeting_id, vote_id=vote.pk)
 
 
 def _state(media: Path) -> dict:
