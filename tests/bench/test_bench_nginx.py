@@ -13,6 +13,7 @@ from tests.bench.test_bench_smoke import _bench
 
 pytestmark = [
     pytest.mark.daphne,
+    pytest.mark.bench,
     pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
 ]
 

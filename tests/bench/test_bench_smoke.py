@@ -23,7 +23,7 @@ from bench.proc import cpu_seconds, now_ns, percentile, rss_bytes
 from tests import services
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.daphne
+pytestmark = [pytest.mark.daphne, pytest.mark.bench]
 
 
 def _bench(
