@@ -85,9 +85,13 @@ def main_conf(prefix: Path, site_file: Path, *, workers: int = 2) -> str:
     return f"""# Written by deploy/stack.py; nginx runs as the current user under {prefix}.
 {user}
 worker_processes {workers};
+# Every tablet holds two sockets (room and bell), each also open to a web
+# process: 2,000 tablets are 8,000 connections, more than 2 × 4,096 once the
+# workers' shares are uneven.
+worker_rlimit_nofile 65536;
 pid {prefix}/nginx.pid;
 error_log {prefix}/logs/nginx-error.log warn;
-events {{ worker_connections 4096; }}
+events {{ worker_connections 16384; }}
 http {{
     include /etc/nginx/mime.types;
     types {{ application/javascript mjs; image/webp webp; }}
