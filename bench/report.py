@@ -183,7 +183,7 @@ def goals(run: dict) -> list[tuple[str, str, bool | None]]:
             out.append(
                 (
                     "service worker adds < 5 ms to a page load online",
-                    _f(worker["added_ms"], " ms", 2),
+                    _f(worker["added_ms"], " ms", 2) + _interval(worker),
                     worker["added_ms"] < 5,
                 )
             )
@@ -199,8 +199,14 @@ def _offline_lines(r: dict) -> list[str]:
         f"{_f(pack['loop_ms'])} ms = {_x(pack['ratio'])} (median of {pack['rounds']})",
         f"   viewer page load online, median of {worker['loads']}: with the service "
         f"worker {_f(worker['with_ms'])} ms, without {_f(worker['without_ms'])} ms, "
-        f"added {_f(worker['added_ms'], ' ms', 2)}",
+        f"added {_f(worker['added_ms'], ' ms', 2)}{_interval(worker)}",
     ]
+
+
+def _interval(worker: dict) -> str:
+    """The 95% interval of the added time, where the run measured one."""
+    ci = worker.get("added_ci95_ms")
+    return f" (95% interval {ci[0]:+.1f} to {ci[1]:+.1f} ms)" if ci else ""
 
 
 def _annotation_lines(r: dict) -> list[str]:

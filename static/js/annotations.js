@@ -27,6 +27,7 @@
 // seconds. Saves are idempotent on the server (client UUID + rev), so a replay
 // never makes duplicates.
 
+import { briefcaseFetch } from "./briefcase-net.js";
 import { Outbox, csrfToken, retryLater, sendQueued } from "./outbox.js";
 import { RoomSocket } from "./room-socket.js";
 
@@ -614,7 +615,7 @@ export class AnnotationLayer {
     let meetings = [];
     let carry = [];
     try {
-      const response = await fetch(this.config.audienceUrl, { credentials: "same-origin" });
+      const response = await briefcaseFetch(this.config.audienceUrl, { credentials: "same-origin" });
       if (response.ok) {
         const data = await response.json();
         meetings = data.meetings || [];
@@ -720,7 +721,7 @@ export class AnnotationLayer {
     this.render();
     if (this.loaded.has(page)) return;
     try {
-      const response = await fetch(`${this.config.listUrl}?page=${page}`, { credentials: "same-origin" });
+      const response = await briefcaseFetch(`${this.config.listUrl}?page=${page}`, { credentials: "same-origin" });
       if (!response.ok) return;
       const data = await response.json();
       const fresh = new Set();

@@ -16,14 +16,35 @@ const QUIET_MS = 4 * 60 * 1000;
 
 export const chosen = () => document.querySelector('meta[name="nghisu-offline-auto"]')?.content === "1";
 
+const WIFI_ONLY_KEY = "nghisu.wifiOnlyDevice";
+
+// Where the browser says nothing of the network (no Network Information API:
+// Safari on iPad, Firefox) the user may say that this device has no mobile
+// network at all (a Wi-Fi-only tablet); kept on this device until sign-out.
+export function wifiOnlyDevice() {
+  try {
+    return localStorage.getItem(WIFI_ONLY_KEY) === "1";
+  } catch {
+    return false;
+  }
+}
+
+export function setWifiOnlyDevice(on) {
+  try {
+    if (on) localStorage.setItem(WIFI_ONLY_KEY, "1");
+    else localStorage.removeItem(WIFI_ONLY_KEY);
+  } catch { /* private mode: the download stays manual */ }
+}
+
 // Wi-Fi or a wired network, as far as the browser says (Network Information
 // API). Where `type` is not given (Chromium on Windows, macOS and Linux gives
 // only `effectiveType`) the kind of network is unknown: only a
 // fast one ('4g' effective type) with Data Saver off counts, so a user who asked
 // the browser to save data is never charged. Where the API is missing
-// altogether (Safari on iPad, Firefox) the download never starts by itself.
+// altogether (Safari on iPad, Firefox) the download starts by itself only on a
+// device the user said is Wi-Fi-only.
 export function onWifi(connection = navigator.connection) {
-  if (!connection) return false;
+  if (!connection) return wifiOnlyDevice();
   if (connection.type) return connection.type === "wifi" || connection.type === "ethernet";
   return connection.effectiveType === "4g" && connection.saveData === false;
 }

@@ -87,12 +87,44 @@ export async function fetchManifest(meetingId) {
   return response.json();
 }
 
+// One download of a pack at a time, across this browser's tabs (Web Locks;
+// within the page where the API is missing): a user's "Tải về" and the
+// automatic download or the contact's refresh of the same meeting never fetch
+// the same files twice. The second waits (`onWait` is called), then finds what
+// the first stored and fetches only the rest.
+const held = new Map();
+
+async function oneAtATime(name, onWait, work) {
+  if (navigator.locks) {
+    const now = await navigator.locks.request(name, { ifAvailable: true }, async (lock) => (lock ? { value: await work() } : null));
+    if (now) return now.value;
+    onWait();
+    return navigator.locks.request(name, work);
+  }
+  const before = held.get(name);
+  if (before) onWait();
+  const mine = (before || Promise.resolve()).catch(() => {}).then(work);
+  held.set(name, mine);
+  try {
+    return await mine;
+  } finally {
+    if (held.get(name) === mine) held.delete(name);
+  }
+}
+
 // Download every file of `manifest` not stored yet (pages are immutable: their
 // URLs carry the version; pages, JSON and minutes are fetched again when
 // `refresh` is set). Calls onProgress({done, total, pages, pagesTotal, bytes}).
 // Stops at the first network failure, keeping what is stored: calling it
 // again resumes. Files no longer in the manifest are deleted.
-export async function download(manifest, { onProgress = () => {}, refresh = false, key = userKey() } = {}) {
+export function download(manifest, { onProgress = () => {}, onWait = () => {}, refresh = false, key = userKey() } = {}) {
+  return oneAtATime(
+    `nghisu-pack-${key}-${manifest.meeting.id}`, onWait,
+    () => downloadNow(manifest, { onProgress, refresh, key }),
+  );
+}
+
+async function downloadNow(manifest, { onProgress, refresh, key }) {
   const cache = await caches.open(cacheName(key, manifest.meeting.id));
   const old = (await readMeta(cache)) || {};
   const meta = {

@@ -7,6 +7,7 @@
 // page's list.
 
 import * as auto from "./briefcase-auto.js";
+import { setReachable } from "./briefcase-net.js";
 import * as store from "./briefcase-store.js";
 import { Outbox, countUnsent, sendAll } from "./outbox.js";
 
@@ -139,7 +140,9 @@ function syncAll() {
       await store.sweep(key);
       for (const { meetingId } of await store.listPacks(key)) {
         const result = await store.sync(meetingId, { key });
-        // Online but no answer: let the worker serve the briefcase meanwhile.
+        // Online but no answer: the briefcase serves meanwhile (the pages ask
+        // it first; the worker answers navigations from it).
+        setReachable(result !== "offline");
         tellWorker({ type: result === "offline" ? "unreachable" : "reachable" });
         for (const listener of listeners) listener(meetingId, result);
       }
@@ -234,6 +237,7 @@ function bindCard(card) {
       await store.download(manifest, {
         key,
         refresh: !given,
+        onWait: () => { status.textContent = L.waitOther; },
         onProgress: (p) => {
           bar.value = p.done;
           status.textContent = fmt(L.progress, {
@@ -293,6 +297,18 @@ addEventListener("offline", showBanner);
 addEventListener("online", () => { showBanner(); contact(); });
 navigator.connection?.addEventListener?.("change", () => contact());
 for (const card of document.querySelectorAll("[data-briefcase]")) bindCard(card);
+// Where the browser says nothing of the network, the user may say the device
+// is Wi-Fi-only (briefcase-auto.js).
+const wifiOnly = document.querySelector("[data-wifi-only]");
+if (wifiOnly && !navigator.connection) {
+  const box = wifiOnly.querySelector("[data-wifi-only-box]");
+  box.checked = auto.wifiOnlyDevice();
+  box.addEventListener("change", () => {
+    auto.setWifiOnlyDevice(box.checked);
+    if (box.checked) contact();
+  });
+  wifiOnly.hidden = false;
+}
 const list = document.querySelector("[data-briefcase-list]");
 if (list) {
   drawList(list);

@@ -2,6 +2,8 @@
 // (documents:text; from the briefcase when offline), matched without
 // diacritics ("nghi quyet" finds "nghị quyết"). Results go to the viewer's page.
 
+import { briefcaseFetch } from "./briefcase-net.js";
+
 const form = document.querySelector("[data-doc-search]");
 const configNode = document.getElementById("viewer-config");
 
@@ -30,7 +32,7 @@ if (form && configNode) {
 
   async function load() {
     if (pages) return pages;
-    const response = await fetch(config.textUrl, { credentials: "same-origin" });
+    const response = await briefcaseFetch(config.textUrl, { credentials: "same-origin" });
     if (!response.ok) throw new Error(String(response.status));
     pages = (await response.json()).pages.map((p) => {
       const text = p.text.normalize("NFC").replace(/\s+/g, " ");

@@ -3,15 +3,23 @@
 //
 // - The app shell (CSS, JS, fonts, icons: nothing of any user) is kept in
 //   "nghisu-shell-<version>" and served from there first.
-// - Everything else is fetched from the network (raced against this worker
-//   where the browser has static routing, see addRoutes); only when the network
-//   fails is it looked up in the signed-in user's briefcase: the caches named
-//   "nghisu-u-<key>-m<meeting>" that static/js/briefcase.js fills. The key is
-//   the one the page hands over ({type: "key"}); caches of any other key are
-//   never read, and are deleted.
+// - Online, this worker is kept out of the way (its cost is budgeted,
+//   bench/offline.py): where the browser has static routing (addRoutes), the
+//   shell comes from its cache and every other request but a navigation goes
+//   to the network without starting the worker; navigations race the network
+//   against it, and it answers only when the network cannot.
+// - A page that wants a stored copy asks for it under /__briefcase__/
+//   (static/js/briefcase-net.js): those requests always come here and are
+//   answered from the signed-in user's briefcase, else from the network. The
+//   briefcase is the caches named "nghisu-u-<key>-m<meeting>" that
+//   static/js/briefcase.js fills. The key is the one the page hands over
+//   ({type: "key"}); caches of any other key are never read, and are deleted.
+// - Without static routing the worker sees every request: network first, the
+//   briefcase when the network fails.
 // - A briefcase not in contact with the server for `maxAgeHours` is deleted
 //   instead of served. {type: "wipe"} (sign-out) deletes every cache.
-// - A cached page the server now answers 404 is deleted at once (revocation).
+// - A cached page the server now answers 404 is deleted at once (revocation),
+//   where the worker sees the answer; everywhere, the contact check deletes it.
 /* global NGHISU */
 
 const SHELL = `nghisu-shell-${NGHISU.version}`;
@@ -20,43 +28,51 @@ const KEY_URL = "/__nghisu__/key";
 const PACK_META = "/__nghisu__/pack.json";
 let currentKey = null;
 
-const RACING_URL = "/__nghisu__/racing";
-let racing = null;
+const ROUTED_URL = "/__nghisu__/routed";
+const BRIEFCASE_PREFIX = "/__briefcase__";
+let routed = null;
 
-// Online, the worker must not sit between the page and the server (its cost is
-// budgeted, bench/offline.py): where the browser has static routing, every GET
-// races the network against this worker, which answers (from the shell or the
-// briefcase) only when the browser is offline or the page reported the server
-// unreachable, and otherwise leaves the request to the network. Elsewhere the
-// worker is network first.
+// The static routes, set once at install; the bench reads ROUTED_URL to know
+// which browsers measured it. Only GET requests may be answered from a copy;
+// the rest go to the network too.
 async function addRoutes(event) {
   let ok = false;
   if (event.addRoutes) {
-    try {
-      await event.addRoutes([
-        // The shell straight from its cache (no worker script runs; a miss goes
-        // to the network), everything else raced.
-        {
-          condition: { urlPattern: new URLPattern({ pathname: `${NGHISU.staticPrefix}*` }) },
-          source: { cacheName: SHELL },
-        },
-        { condition: { requestMethod: "GET" }, source: "race-network-and-fetch-handler" },
-      ]);
-      ok = true;
-    } catch {
-      ok = false;
+    const shell = {
+      condition: { urlPattern: new URLPattern({ pathname: `${NGHISU.staticPrefix}*` }) },
+      source: { cacheName: SHELL },
+    };
+    const briefcase = {
+      condition: { urlPattern: new URLPattern({ pathname: `${BRIEFCASE_PREFIX}/*` }) },
+      source: "fetch-event",
+    };
+    const navigation = {
+      condition: { requestMode: "navigate", requestMethod: "GET" },
+      source: "race-network-and-fetch-handler",
+    };
+    const rest = { condition: { requestMethod: "GET" }, source: "network" };
+    const writes = { condition: { not: { requestMethod: "GET" } }, source: "network" };
+    // Browsers without the "not" condition still route every GET.
+    for (const rules of [[shell, briefcase, navigation, rest, writes], [shell, briefcase, navigation, rest]]) {
+      try {
+        await event.addRoutes(rules);
+        ok = true;
+        break;
+      } catch {
+        ok = false;
+      }
     }
   }
-  racing = ok;
-  await (await caches.open(META)).put(RACING_URL, new Response(ok ? "1" : "0"));
+  routed = ok;
+  await (await caches.open(META)).put(ROUTED_URL, new Response(ok ? "1" : "0"));
 }
 
-async function isRacing() {
-  if (racing === null) {
-    const stored = await (await caches.open(META)).match(RACING_URL);
-    racing = stored ? (await stored.text()) === "1" : false;
+async function isRouted() {
+  if (routed === null) {
+    const stored = await (await caches.open(META)).match(ROUTED_URL);
+    routed = stored ? (await stored.text()) === "1" : false;
   }
-  return racing;
+  return routed;
 }
 
 self.addEventListener("install", (event) => {
@@ -211,14 +227,25 @@ async function shellFirst(request) {
 let unreachableUntil = 0;
 const UNREACHABLE_MS = 60000;
 
-// In the race, the worker answers only when the network cannot: offline, or
-// the server reported unreachable. Otherwise it leaves the request alone.
-async function offlineAnswerFor(request, isStatic) {
-  if (isStatic) {
-    const hit = await (await caches.open(SHELL)).match(request, { ignoreVary: true });
-    if (hit) return hit;
-  }
+// A navigation raced against the network: the worker answers only when the
+// network cannot (offline, or the server reported unreachable).
+async function offlineNavigation(request) {
   return (await fromBriefcase(request)) || offlineAnswer(request);
+}
+
+// /__briefcase__/<path>: the stored copy of <path>, else the network's answer.
+async function briefcaseFirst(url, request) {
+  const original = new Request(`${url.origin}${url.pathname.slice(BRIEFCASE_PREFIX.length)}${url.search}`, {
+    credentials: "same-origin",
+    headers: request.headers,
+  });
+  const hit = await fromBriefcase(original);
+  if (hit) return hit;
+  try {
+    return await fetch(original);
+  } catch (error) {
+    return offlineAnswer(original);
+  }
 }
 
 self.addEventListener("fetch", (event) => {
@@ -226,17 +253,21 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith(`${BRIEFCASE_PREFIX}/`)) {
+    event.respondWith(briefcaseFirst(url, request));
+    return;
+  }
   if (url.pathname === "/sw.js" || url.pathname.startsWith("/admin/")) return;
   // The briefcase's own downloads and checks want the server, never a copy.
   if (request.headers.get("X-Nghisu-Briefcase")) return;
   const isStatic = url.pathname.startsWith(NGHISU.staticPrefix);
-  // Until the flag is read after a restart, assume the race (never a second fetch).
-  if (racing !== false) {
+  // Until the flag is read after a restart, assume the routes (never a second fetch).
+  if (routed !== false) {
     if (navigator.onLine && Date.now() > unreachableUntil) return; // the network's
-    event.respondWith(offlineAnswerFor(request, isStatic));
+    event.respondWith(isStatic ? shellFirst(request) : offlineNavigation(request));
     return;
   }
   event.respondWith(isStatic ? shellFirst(request) : networkFirst(event));
 });
 
-isRacing(); // known before the first request after the worker starts, mostly
+isRouted(); // known before the first request after the worker starts, mostly

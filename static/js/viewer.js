@@ -11,6 +11,7 @@
 //   textLayer: bool, thumbWidth: 160, labels: {...} }
 // Events: "pagechange" {page, pageCount}, "zoomchange" {zoom}.
 
+import { briefcaseFetch, briefcaseUrl, hasBriefcase, imageFallback, isBriefcaseUrl, useBriefcase } from "./briefcase-net.js";
 import { PageLinks } from "./page-links.js";
 
 const ZOOMS = [1, 1.5, 2, 3];
@@ -96,9 +97,11 @@ export class Viewer extends EventTarget {
   }
 
   // A page image: the signed URL nginx serves while one is valid, else Django's
-  // (`plain`: always Django's, after a signed URL failed).
+  // (`plain`: always Django's, after a signed URL failed); offline, the
+  // briefcase's copy, which is kept under Django's URL.
   imageUrl(page, width, plain = false) {
     const django = this.url(this.config.imageUrl, page, width);
+    if (useBriefcase()) return briefcaseUrl(django);
     return plain ? django : this.links.url(page, width, django);
   }
 
@@ -137,7 +140,8 @@ export class Viewer extends EventTarget {
     this.stage = el("div", { class: "viewer-stage", tabindex: "0", "aria-live": "polite" }, this.sheet, this.status);
     this.thumbs = el("ol", { class: "viewer-thumbs", "aria-label": L.thumbs || "" });
     for (let p = 1; p <= this.pageCount; p += 1) {
-      const img = el("img", { loading: "lazy", alt: "", src: this.imageUrl(p, this.config.thumbWidth) });
+      const img = imageFallback(el("img", { loading: "lazy", alt: "" }), this.url(this.config.imageUrl, p, this.config.thumbWidth));
+      img.src = this.imageUrl(p, this.config.thumbWidth);
       img.addEventListener("error", () => this.retryImage(img, p, this.config.thumbWidth));
       const ratio = this.ratio(p);
       img.style.aspectRatio = `${1 / ratio}`;
@@ -244,7 +248,9 @@ export class Viewer extends EventTarget {
     const steps = isSlowConnection() && target > 400 ? [400, target] : [target];
     this.root.classList.add("is-loading");
     const loadStep = (i, plain = false) => {
-      const src = this.imageUrl(page, steps[i], plain);
+      const src = plain === "briefcase"
+        ? briefcaseUrl(this.url(this.config.imageUrl, page, steps[i]))
+        : this.imageUrl(page, steps[i], plain);
       const probe = new Image();
       probe.onload = () => {
         if (token !== this.loadToken) return;
@@ -257,6 +263,11 @@ export class Viewer extends EventTarget {
         if (!plain && this.links.signed(src)) {
           this.links.refresh();
           loadStep(i, true);
+          return;
+        }
+        // The network failed: the briefcase may hold the page.
+        if (hasBriefcase() && !isBriefcaseUrl(src)) {
+          loadStep(i, "briefcase");
           return;
         }
         this.root.classList.remove("is-loading");
@@ -284,7 +295,7 @@ export class Viewer extends EventTarget {
     let words = this.wordsCache.get(page);
     if (!words) {
       try {
-        const response = await fetch(this.url(this.config.wordsUrl, page), { credentials: "same-origin" });
+        const response = await briefcaseFetch(this.url(this.config.wordsUrl, page), { credentials: "same-origin" });
         if (!response.ok) return;
         words = (await response.json()).words || [];
         this.wordsCache.set(page, words);

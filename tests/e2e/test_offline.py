@@ -65,30 +65,42 @@ HELD_URLS = """async (docId) => {
 }"""
 
 
-def test_a_delegate_reads_and_annotates_offline_and_revocation_wipes_the_tablet(
-    live_server, new_context, cast, meeting_with_doc
-):
-    meeting, doc = meeting_with_doc
-    base = live_server.url
+def meeting_page(new_context, base, meeting):
+    """A delegate's tablet on the meeting page, the worker in control."""
     context = new_context(viewport=TABLET_PORTRAIT, service_workers="allow")
     page = context.new_page()
     login(page, base, "daibieu01")
     page.goto(f"{base}/meetings/{meeting.pk}/")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return context, page
 
-    # The total is shown before starting; then the progress bar fills.
+
+def download_pack(page, *, shoot=False):
+    """Press "Tải về để đọc offline", see the total, start, wait until saved."""
     page.get_by_role("button", name="Tải về để đọc offline").click()
-    status = page.locator("[data-briefcase-status]")
     page.wait_for_function(
         "/3 trang, khoảng/.test(document.querySelector('[data-briefcase-status]')"
         ".textContent)"
     )
-    screenshot(page, "offline-total")
+    if shoot:
+        screenshot(page, "offline-total")
     page.get_by_role("button", name="Bắt đầu tải").click()
     page.wait_for_function(
         "/Đã lưu offline: 3 trang/.test(document.querySelector("
         "'[data-briefcase-status]').textContent)"
     )
+
+
+def test_a_delegate_reads_and_annotates_offline_and_revocation_wipes_the_tablet(
+    live_server, new_context, cast, meeting_with_doc
+):
+    meeting, doc = meeting_with_doc
+    base = live_server.url
+    context, page = meeting_page(new_context, base, meeting)
+
+    # The total is shown before starting; then the progress bar fills.
+    status = page.locator("[data-briefcase-status]")
+    download_pack(page, shoot=True)
     assert page.get_by_role("button", name="Xóa bản offline").is_visible()
     screenshot(page, "offline-saved")
     held = page.evaluate(HELD_URLS, doc.pk)
@@ -169,3 +181,89 @@ def test_a_delegate_reads_and_annotates_offline_and_revocation_wipes_the_tablet(
     page.wait_for_function(
         "async () => (await caches.keys()).every((n) => !n.startsWith('nghisu-u-'))"
     )
+
+
+# Which requests of the page the worker saw: Resource Timing says, per request,
+# which static route matched ("network", "cache", "fetch-event", ...).
+ROUTES_SEEN = """() => performance.getEntriesByType("resource")
+  .filter((e) => new URL(e.name).origin === location.origin)
+  .map((e) => ({ path: new URL(e.name).pathname, source: e.workerFinalSourceType ?? null,
+                 matched: e.workerMatchedSourceType ?? null, workerStart: e.workerStart }))"""
+
+
+def test_online_the_worker_stays_out_of_the_way_and_a_dropped_network_falls_back_to_the_briefcase(
+    live_server, new_context, cast, meeting_with_doc
+):
+    meeting, doc = meeting_with_doc
+    base = live_server.url
+    context, page = meeting_page(new_context, base, meeting)
+    download_pack(page)
+
+    # Online, the document page's requests go to the network or the shell's
+    # cache by the static routes: none is dispatched to the worker.
+    page.goto(f"{base}/documents/{doc.pk}/")
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.viewer-img');"
+        " return i.complete && i.naturalWidth > 100; })()"
+    )
+    seen = page.evaluate(ROUTES_SEEN)
+    images = [r for r in seen if "/pages/" in r["path"] or r["path"].startswith("/pi/")]
+    assert images, seen
+    assert {r["matched"] for r in seen} <= {"network", "cache"}, seen
+    assert not [r for r in seen if r["path"].startswith("/__briefcase__/")], seen
+
+    # The network goes while the document is open: the next page and the
+    # search come from the briefcase, without a reload.
+    context.set_offline(True)
+    page.get_by_role("button", name="Trang sau").first.click()
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.viewer-img');"
+        " return window.nghisuViewer.page === 2 && i.complete && i.naturalWidth > 100"
+        " && i.src.includes('/__briefcase__/'); })()"
+    )
+    page.fill("#doc-search-q", "giao uy ban")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    results = page.locator("[data-doc-search-results] button")
+    results.first.wait_for()
+    assert "Giao Ủy ban" in results.first.inner_text()
+    screenshot(page, "offline-dropped-network")
+
+    # A page the briefcase does not hold is not served from anywhere.
+    missing = page.evaluate(
+        """async () => (await fetch("/__briefcase__/meetings/0/participants/")).status"""
+    )
+    assert missing == 503
+
+
+TWO_DOWNLOADS = """async (meetingId) => {
+  const { store } = window.nghisuBriefcase;
+  const manifest = await store.fetchManifest(meetingId);
+  const waited = [];
+  // The user's "Tải về" and the automatic download of the same meeting, at once.
+  await Promise.all([
+    store.download(manifest, { onWait: () => waited.push("manual") }),
+    store.download(manifest, { onWait: () => waited.push("auto") }),
+  ]);
+  const fetched = performance.getEntriesByType("resource")
+    .filter((e) => e.initiatorType === "fetch" && new URL(e.name).pathname.includes("/pages/"))
+    .map((e) => new URL(e.name).pathname + new URL(e.name).search);
+  return { waited, fetched, pages: manifest.files.filter((f) => f.kind === "page").length,
+           complete: (await store.packMeta(meetingId)).complete };
+}"""
+
+
+def test_two_downloads_of_one_pack_at_once_fetch_each_file_once(
+    live_server, new_context, meeting_with_doc
+):
+    meeting, _doc = meeting_with_doc
+    context = new_context(viewport=TABLET_PORTRAIT, service_workers="allow")
+    page = context.new_page()
+    login(page, live_server.url, "daibieu01")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    page.wait_for_function("window.nghisuBriefcase !== undefined")
+    result = page.evaluate(TWO_DOWNLOADS, meeting.pk)
+    assert result["waited"] == ["auto"]
+    assert result["complete"]
+    assert result["pages"] == 3
+    assert sorted(result["fetched"]) == sorted(set(result["fetched"]))
+    assert len(result["fetched"]) == 3

@@ -77,6 +77,24 @@ def test_wifi_is_what_the_browser_says_and_unknown_counts_only_if_fast(
     ]
 
 
+def auto_on(new_context, base, network_script):
+    """A delegate turns the automatic download on, on a network the browser
+    does not call Wi-Fi (`network_script` shapes navigator.connection): it waits."""
+    context = new_context(viewport=TABLET_PORTRAIT, service_workers="allow")
+    context.add_init_script(network_script)
+    page = context.new_page()
+    login(page, base, "daibieu01")
+    page.goto(f"{base}/meetings/offline/")
+    assert page.locator("[data-auto-state]").inner_text() == "Đang tắt."
+    page.get_by_role("button", name="Bật tự động tải").click()
+    page.wait_for_selector("[data-auto-state=on]")
+    page.wait_for_function(
+        "document.querySelector('[data-auto-status]').textContent"
+        " === 'Chờ mạng Wi-Fi để tự động tải.'"
+    )
+    return page
+
+
 def test_the_upcoming_meeting_downloads_by_itself_on_wifi_once_chosen(
     live_server,
     new_context,
@@ -85,21 +103,10 @@ def test_the_upcoming_meeting_downloads_by_itself_on_wifi_once_chosen(
 ):
     meeting, doc = meeting_with_doc
     base = live_server.url
-    context = new_context(viewport=TABLET_PORTRAIT, service_workers="allow")
-    context.add_init_script(FAKE_CONNECTION)
-    page = context.new_page()
-    login(page, base, "daibieu01")
-    page.goto(f"{base}/meetings/offline/")
-    assert page.locator("[data-auto-state]").inner_text() == "Đang tắt."
-
-    # On a mobile network the choice waits for Wi-Fi.
-    page.get_by_role("button", name="Bật tự động tải").click()
-    page.wait_for_selector("[data-auto-state=on]")
+    page = auto_on(new_context, base, FAKE_CONNECTION)
     assert "Đã bật tự động tải." in page.locator(".messages").inner_text()
-    page.wait_for_function(
-        "document.querySelector('[data-auto-status]').textContent"
-        " === 'Chờ mạng Wi-Fi để tự động tải.'"
-    )
+    # The browser tells the network: no "Wi-Fi only" question.
+    assert page.locator("[data-wifi-only]").is_hidden()
     assert page.evaluate(PACK_COMPLETE, meeting.pk) is False
     screenshot(page, "offline-auto-waiting")
 
@@ -136,6 +143,35 @@ def test_the_upcoming_meeting_downloads_by_itself_on_wifi_once_chosen(
     page.evaluate("window.nghisuBriefcase.runAuto()")
     assert page.evaluate(PACK_COMPLETE, meeting.pk) is False
     assert page.locator("[data-pack]").count() == 0
+
+
+NO_CONNECTION = """delete Navigator.prototype.connection;"""
+
+
+def test_without_the_network_api_a_wifi_only_device_is_the_users_word(
+    live_server,
+    new_context,
+    cast,
+    meeting_with_doc,  # noqa: F811
+):
+    meeting, _doc = meeting_with_doc
+    # As Safari on an iPad, or Firefox: an unknown network; nothing downloads
+    # by itself until the user says so.
+    page = auto_on(new_context, live_server.url, NO_CONNECTION)
+    assert page.evaluate("navigator.connection") is None
+    box = page.get_by_label("Máy này chỉ dùng Wi-Fi (không có mạng di động)")
+    assert box.is_visible() and not box.is_checked()
+    screenshot(page, "offline-auto-wifi-only")
+    assert page.evaluate(PACK_COMPLETE, meeting.pk) is False
+
+    box.check()
+    page.wait_for_function(PACK_COMPLETE, arg=meeting.pk, timeout=30_000)
+    page.locator(f"[data-pack='{meeting.pk}']").wait_for()
+    # Kept for this device across page loads, until sign-out.
+    page.reload()
+    assert page.get_by_label(
+        "Máy này chỉ dùng Wi-Fi (không có mạng di động)"
+    ).is_checked()
 
 
 def block_annotation_posts(context):
