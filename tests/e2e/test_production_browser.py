@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 from tests.e2e.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, login
+from tests.e2e.test_offline_ballot import ballot_during_an_outage_is_not_counted
 from tests.realtime.servers import PYTHON, ROOT, RedisServer, Stack
 
 pytestmark = [
@@ -113,3 +114,16 @@ def test_a_delegate_on_another_process_follows_the_chair_live(
     chair.click("[data-vote-close]")
     chair.click("[data-confirm-yes]")
     delegate.wait_for_selector(".result .verdict", state="attached", timeout=fast)
+
+
+def test_a_ballot_tapped_in_an_outage_on_another_process_is_reported_not_counted(
+    browser, new_context, two_processes
+):
+    """The offline ballot on the production path: the chair closes the vote
+    through process A while the delegate's tablet, served by process B, is cut
+    off with a ballot pending; back online, B's socket says it was not counted."""
+    stack, base_a, base_b = two_processes
+    meeting = stack.seed["meeting"]
+    chair = _enter(new_context(viewport=TABLET_LANDSCAPE), base_a, "chutoa", meeting)
+    late = _enter(new_context(viewport=TABLET_PORTRAIT), base_b, "daibieu02", meeting)
+    ballot_during_an_outage_is_not_counted(chair, late)
