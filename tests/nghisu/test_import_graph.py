@@ -18,7 +18,8 @@ higher one does, the higher app installs it at ``ready()`` (the inversion
 points): the realtime transport in :mod:`nghisu.publish`, the health check's
 layer round trip in :mod:`nghisu.views`, work's notifications in
 :mod:`nghisu.notify`, meetings for annotations in
-:mod:`documents.meeting_scope`. No domain module imports ``realtime``. The
+:mod:`documents.meeting_scope`, oversight's question segment in
+:mod:`meetings.minutes_sections`. No domain module imports ``realtime``. The
 project's root modules (``nghisu.urls``, ``nghisu.asgi``, ``nghisu.settings``,
 ``nghisu.wsgi``) assemble the apps and are left out.
 
