@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from documents.models import Annotation
-from tests.e2e.conftest import TABLET_PORTRAIT, login, screenshot
+from tests.e2e.a11y import assert_accessible, assert_touch_targets
+from tests.e2e.conftest import (
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    assert_no_horizontal_scroll,
+    login,
+    screenshot,
+)
 from tests.e2e.test_annotations_browser import draw
 from tests.e2e.test_offline import HELD_URLS, demo_pdf, meeting_with_doc  # noqa: F401
 from tests.meetings.conftest import draft  # noqa: F401 (the meeting fixture)
@@ -162,6 +169,11 @@ def test_without_the_network_api_a_wifi_only_device_is_the_users_word(
     box = page.get_by_label("Máy này chỉ dùng Wi-Fi (không có mạng di động)")
     assert box.is_visible() and not box.is_checked()
     screenshot(page, "offline-auto-wifi-only")
+    assert_accessible(page)
+    assert_touch_targets(page)
+    page.set_viewport_size(TABLET_LANDSCAPE)
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "offline-auto-wifi-only-landscape")
     assert page.evaluate(PACK_COMPLETE, meeting.pk) is False
 
     box.check()
