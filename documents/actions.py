@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actions import record_audit
 from accounts.models import AuditEvent
-from documents import pdf, storage
+from documents import pdf, processing, storage
 from documents.models import (
     DOCUMENT_PERMS,
     Classification,
@@ -138,15 +138,8 @@ def _new_version(
     )
     document.latest_version = version
     document.save(update_fields=["latest_version"])
-    transaction.on_commit(lambda: enqueue_processing(version.pk))
+    transaction.on_commit(lambda: processing.enqueue_processing(version.pk))
     return version
-
-
-def enqueue_processing(version_id: int) -> None:
-    """Queue the processing task of a version (call after commit)."""
-    from documents.tasks import process_version_task
-
-    process_version_task.enqueue(version_id)
 
 
 def _title_from(name: str) -> str:
@@ -460,12 +453,10 @@ def prerender(versions: Iterable[DocumentVersion]) -> int:
     Cheap to call again: the task skips what is cached. Enqueued on commit.
     Return the number of versions enqueued.
     """
-    from documents.tasks import prerender_version_task
-
     ids = [v.pk for v in versions if v.status == "ready"]
     for version_id in ids:
         transaction.on_commit(
-            lambda version_id=version_id: prerender_version_task.enqueue(version_id)
+            lambda version_id=version_id: processing.enqueue_prerender(version_id)
         )
     return len(ids)
 

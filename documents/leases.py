@@ -10,7 +10,9 @@ still holds the version and raises :class:`LeaseLost` otherwise, in the same
 transaction as the chunk's pages: a worker that was declared dead and comes back
 writes nothing over the newer attempt.
 
-``manage.py run_schedule`` calls :func:`recover_stale_versions`: a version
+``manage.py run_schedule`` calls :func:`documents.processing.recover_stale_versions`
+(this module's :func:`recover_stale_versions` with the processing task's
+enqueuer, so that this module stays below processing): a version
 "processing" with no heartbeat for ``DOCUMENT_HEARTBEAT_TIMEOUT`` seconds goes
 back to "pending" and is enqueued again (the new attempt resumes after the pages
 already stored), or, after ``DOCUMENT_MAX_ATTEMPTS`` attempts, fails with a
@@ -26,6 +28,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -241,9 +244,12 @@ def _discard_unreferenced_files(version: DocumentVersion) -> None:
         storage.absolute(version.file).unlink(missing_ok=True)
 
 
-def recover_stale_versions(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Re-enqueue every version whose processing attempt died, or fail it when
-    its attempts are used up. Return ``{"versions_requeued": n, "versions_failed": m}``.
+def recover_stale_versions(
+    now: datetime.datetime | None = None, *, requeue: Callable[[int], None]
+) -> dict[str, int]:
+    """Re-enqueue (``requeue(version_id)``) every version whose processing
+    attempt died, or fail it when its attempts are used up. Return
+    ``{"versions_requeued": n, "versions_failed": m}``.
 
     Safe with any number of schedulers and workers: each change is a
     compare-and-set on the attempt seen and a heartbeat still old, so a worker
@@ -263,16 +269,19 @@ def recover_stale_versions(now: datetime.datetime | None = None) -> dict[str, in
     for pk, attempt, worker_id in stale:
         try:
             _recover(
-                pk, _Seen(VersionStatus.PROCESSING, attempt, worker_id, cutoff), done
+                pk,
+                _Seen(VersionStatus.PROCESSING, attempt, worker_id, cutoff),
+                done,
+                requeue,
             )
         except OperationalError as exc:  # SQLite busy, lock timeout: next run
             logger.warning("recovery of version %s: retry later (%s)", pk, exc)
     return done
 
 
-def _recover(pk: int, seen: _Seen, done: dict[str, int]) -> None:
-    from documents.actions import enqueue_processing
-
+def _recover(
+    pk: int, seen: _Seen, done: dict[str, int], requeue: Callable[[int], None]
+) -> None:
     if seen.attempt >= max_attempts():
         done["versions_failed"] += give_up(pk, seen)
         return
@@ -281,7 +290,7 @@ def _recover(pk: int, seen: _Seen, done: dict[str, int]) -> None:
             status=VersionStatus.PENDING, worker_id="", heartbeat_at=None
         ):
             _close_dead_task(seen.worker_id)
-            transaction.on_commit(lambda: enqueue_processing(pk))
+            transaction.on_commit(lambda: requeue(pk))
             done["versions_requeued"] += 1
             logger.warning(
                 "version %s: attempt %s by %s stopped beating; requeued",

@@ -1,7 +1,8 @@
 """Processing of an uploaded version: validate, extract, render ahead.
 
-Plain functions, called by the tasks in :mod:`documents.tasks` and callable from
-a benchmark. Every PyMuPDF call goes to the sandboxed pool of :mod:`documents.pdf`
+Plain functions, callable from a benchmark, and the tasks that run them in the
+background (:func:`process_version_task`, :func:`prerender_version_task`),
+defined here so that enqueueing never imports a module above this one. Every PyMuPDF call goes to the sandboxed pool of :mod:`documents.pdf`
 (this process never imports PyMuPDF); a crash, hang or limit there becomes a
 ``PdfError`` that marks this version failed with its Vietnamese reason and
 touches nothing else.
@@ -26,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import TaskContext, task
 
 from documents import leases, pdf, signatures, storage
 from documents.models import DocumentPage, DocumentVersion, VersionStatus
@@ -184,7 +186,7 @@ def _index(version: DocumentVersion, lease: leases.Lease) -> None:
         status=VersionStatus.READY,
         processed_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue_prerender(version.pk))
+    transaction.on_commit(lambda: enqueue_prerender(version.pk))
 
 
 def _store_pages(version: DocumentVersion, extracted: list[dict]) -> None:
@@ -202,10 +204,35 @@ def _store_pages(version: DocumentVersion, extracted: list[dict]) -> None:
     )
 
 
-def _enqueue_prerender(version_id: int) -> None:
-    from documents.tasks import prerender_version_task
+@task(queue_name="pdf", takes_context=True)
+def process_version_task(context: TaskContext, version_id: int) -> str:
+    """Validate, extract and thumbnail one uploaded version.
 
+    The attempt is named after this task run, so that the scheduler can close
+    the task row of a worker that died (see :mod:`documents.leases`).
+    """
+    worker_id = leases.worker_identity(task_id=context.task_result.id)
+    return process_version(version_id, worker_id=worker_id).status
+
+
+@task(queue_name="pdf")
+def prerender_version_task(version_id: int) -> list[int]:
+    """Render a ready version ahead at the common widths not cached yet."""
+    return prerender_version(version_id)
+
+
+def enqueue_processing(version_id: int) -> None:
+    process_version_task.enqueue(version_id)
+
+
+def enqueue_prerender(version_id: int) -> None:
     prerender_version_task.enqueue(version_id)
+
+
+def recover_stale_versions(now=None) -> dict[str, int]:
+    """The scheduler's recovery of dead attempts (:mod:`documents.leases`),
+    re-enqueueing through :func:`enqueue_processing`."""
+    return leases.recover_stale_versions(now, requeue=enqueue_processing)
 
 
 def prerender_version(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks import task
 
 from accounts.actions import record_audit
 from documents import pdf, storage
@@ -110,9 +111,13 @@ def reverify_all() -> int:
     return count
 
 
-def _enqueue_reverify() -> None:
-    from documents.tasks import reverify_signatures_task
+@task(queue_name="pdf")
+def reverify_signatures_task() -> int:
+    """Evaluate every signed version again after the trust store changed."""
+    return reverify_all()
 
+
+def _enqueue_reverify() -> None:
     reverify_signatures_task.enqueue()
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from documents import leases
+from documents import leases, processing
 from documents.models import DocumentPage, DocumentVersion
 from tests.documents import pdf_builders as B
 
@@ -72,7 +72,7 @@ def test_a_dead_attempt_resumes_after_the_pages_it_stored(
     )
     assert sorted(kept) == list(range(1, 9))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert leases.recover_stale_versions() == {
+        assert processing.recover_stale_versions() == {
             "versions_requeued": 1,
             "versions_failed": 0,
         }
@@ -89,7 +89,7 @@ def test_a_dead_attempt_resumes_after_the_pages_it_stored(
 
 def test_a_slow_worker_that_still_beats_is_not_taken_over(version):
     _interrupted(version, pages_done=4, beat_ago=TIMEOUT - 5, worker="host:1:slow")
-    assert leases.recover_stale_versions() == {
+    assert processing.recover_stale_versions() == {
         "versions_requeued": 0,
         "versions_failed": 0,
     }
@@ -109,8 +109,8 @@ def test_a_worker_declared_dead_that_comes_back_writes_nothing(
 ):
     _interrupted(version, pages_done=4, worker="host:1:late")
     with django_capture_on_commit_callbacks(execute=False):
-        assert leases.recover_stale_versions()["versions_requeued"] == 1
-    assert leases.recover_stale_versions()["versions_requeued"] == 0  # once only
+        assert processing.recover_stale_versions()["versions_requeued"] == 1
+    assert processing.recover_stale_versions()["versions_requeued"] == 0  # once only
     newer = leases.claim(version.pk, worker_id="host:2:new")
     assert newer is not None and newer.attempt == 2
     late = leases.Lease(version.pk, 1, "host:1:late")
@@ -136,7 +136,7 @@ def test_retries_are_capped_and_the_secretary_sees_why(
 ):
     _interrupted(version, pages_done=4, attempt=3)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert leases.recover_stale_versions() == {
+        assert processing.recover_stale_versions() == {
             "versions_requeued": 0,
             "versions_failed": 1,
         }
@@ -192,7 +192,7 @@ def test_two_schedulers_at_once_requeue_a_dead_attempt_once(
     def run() -> None:
         try:
             barrier.wait()
-            results.append(leases.recover_stale_versions())
+            results.append(processing.recover_stale_versions())
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -209,7 +209,7 @@ def test_two_schedulers_at_once_requeue_a_dead_attempt_once(
     if connection.vendor == "sqlite":
         errors = [e for e in errors if not isinstance(e, OperationalError)]
     assert errors == []
-    results.append(leases.recover_stale_versions())  # what a busy SQLite deferred
+    results.append(processing.recover_stale_versions())  # what a busy SQLite deferred
     assert sum(r["versions_requeued"] for r in results) == 1
     queued = DBTaskResult.objects.filter(task_path__endswith="process_version_task")
     assert queued.count() == 1

@@ -1,6 +1,7 @@
 """Run the scheduled jobs: those of work/ (reminders, closing at the deadline,
 overdue marks, missing reports) and the recovery of document processing whose
-worker died (``documents.leases``). Loops every ``--interval`` seconds, or once.
+worker died (``documents.processing.recover_stale_versions``). Loops every
+``--interval`` seconds, or once.
 
 Any number of schedulers may run (one per machine, or beside every worker):
 each job runs once per object and occasion (see ``work.actions.schedule``), and
@@ -16,11 +17,11 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from documents import leases
+from documents import processing
 from work import actions
 
 #: Each returns how many objects it handled, by name; one failing skips no other.
-JOBS = (actions.run_due_jobs, leases.recover_stale_versions)
+JOBS = (actions.run_due_jobs, processing.recover_stale_versions)
 
 logger = logging.getLogger("work.schedule")
 
