@@ -14,7 +14,7 @@ Who sees what:
 
 from __future__ import annotations
 
-from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Membership, User
@@ -262,6 +262,21 @@ def public_answers(query: str = "") -> tuple[list[Petition], list[Question]]:
             petitions.prefetch_related("places").order_by("-answered_at", "-id")[:200]
         ),
         list(questions.order_by("-answered_at", "-id")[:200]),
+    )
+
+
+def managed_agencies(user: User, managed: list | None = None) -> list[Agency]:
+    """The agencies ``user`` administers (those of the units whose bodies they
+    manage; every agency for an administrator), each with ``current``: how many
+    officials answer for it now. One query (``managed``: the bodies, if known)."""
+    agencies = Agency.objects.select_related("unit")
+    if not user.is_superuser:
+        bodies = managed if managed is not None else managed_bodies(user)
+        agencies = agencies.filter(unit_id__in={b.unit_id for b in bodies})
+    return list(
+        agencies.annotate(
+            current=Count("officials", filter=Q(officials__active=True))
+        ).order_by("unit__name", "name")
     )
 
 

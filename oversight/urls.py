@@ -8,6 +8,11 @@ patterns = [
     # agencies (their administrators)
     path("agencies/<int:agency_id>/", agencies.agency_detail, name="agency_detail"),
     path(
+        "agencies/<int:agency_id>/officials/",
+        agencies.official_register,
+        name="official_register",
+    ),
+    path(
         "agencies/<int:agency_id>/officials/<int:official_id>/end/",
         agencies.official_end,
         name="official_end",

@@ -40,11 +40,15 @@ def index(request):
         .order_by("-starts_at")[:20]
     )
     agency_ids = queries.official_agency_ids(user)
+    managed = managed_bodies(user)
     return render(
         request,
         "oversight/index.html",
         {
-            "managed": managed_bodies(user),
+            "managed": managed,
+            "administered": queries.managed_agencies(user, managed)
+            if managed or user.is_superuser
+            else [],
             "meetings": meetings,
             "periods": queries.periods_for(user),
             "official": bool(agency_ids),

@@ -78,3 +78,29 @@ def test_petitions_from_excel_to_a_published_answer(
     screenshot(reader, "petitions-public")
     assert_accessible(reader, "public answers")
     assert_no_horizontal_scroll(reader)
+
+
+def test_the_secretary_registers_an_official_from_the_agencys_page(
+    live_server, new_context, cast, agencies
+):
+    from accounts.actions import create_user
+
+    create_user("phogiamdocyte", full_name="Lò Thị Ánh", password="pw-Test-123!")
+    base = live_server.url
+    secretary = new_context(viewport=TABLET_PORTRAIT).new_page()
+    login(secretary, base, "thuky")
+    secretary.goto(f"{base}/oversight/")
+    secretary.get_by_role("link", name="Sở Y tế").click()
+    secretary.get_by_label("Tìm người theo tên (gõ không dấu cũng được)").fill(
+        "lo thi anh"
+    )
+    secretary.get_by_role("button", name="Tìm", exact=True).click()
+    secretary.get_by_label("Chức vụ (không bắt buộc)").fill("Phó Giám đốc Sở Y tế")
+    screenshot(secretary, "agency-register-official")
+    assert_accessible(secretary, "agency page")
+    assert_no_horizontal_scroll(secretary)
+    secretary.get_by_role("button", name="Đăng ký", exact=True).click()
+    secretary.get_by_text("Đã đăng ký Lò Thị Ánh trả lời cho Sở Y tế.").wait_for()
+    official = secretary.locator("[data-official]", has_text="Lò Thị Ánh")
+    assert "Phó Giám đốc Sở Y tế" in official.inner_text()
+    screenshot(secretary, "agency-official-registered")
