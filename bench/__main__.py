@@ -82,7 +82,7 @@ SIZES = {
         "ann_export_repeats": 1,
         "offline_pages": 300,
         "offline_rounds": 3,
-        "offline_loads": 40,
+        "offline_loads": 80,
     },
     # ``BENCH=full make bench``: the sizes of issue 8.
     "full": {
@@ -110,7 +110,7 @@ SIZES = {
         "ann_export_repeats": 3,
         "offline_pages": 300,
         "offline_rounds": 5,
-        "offline_loads": 60,
+        "offline_loads": 120,
     },
 }
 

@@ -197,9 +197,10 @@ def _offline_lines(r: dict) -> list[str]:
         f"{pack['files']} files, {_f(pack['bytes'] / 1e6, ' MB', 2)} in "
         f"{_f(pack['pack_ms'])} ms vs the page images one by one "
         f"{_f(pack['loop_ms'])} ms = {_x(pack['ratio'])} (median of {pack['rounds']})",
-        f"   viewer page load online, median of {worker['loads']}: with the service "
-        f"worker {_f(worker['with_ms'])} ms, without {_f(worker['without_ms'])} ms, "
-        f"added {_f(worker['added_ms'], ' ms', 2)}{_interval(worker)}",
+        f"   viewer page load online, {worker['loads']} pairs: median with the "
+        f"service worker {_f(worker['with_ms'])} ms, without "
+        f"{_f(worker['without_ms'])} ms; added (Hodges-Lehmann) "
+        f"{_f(worker['added_ms'], ' ms', 2)}{_interval(worker)}",
     ]
 
 
