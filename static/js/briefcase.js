@@ -38,12 +38,23 @@ const when = (ms) => new Date(ms).toLocaleString("vi-VN", {
 
 // --- the service worker -----------------------------------------------------------------
 
+// A page the worker already controls costs it nothing more: no register()
+// (a round trip to the browser process on every load) and the key handed over
+// once per tab and worker, not on every page.
+const KEY_SENT = "nghisu.workerKey";
+
 async function startWorker() {
   if (!("serviceWorker" in navigator) || !key) return;
+  const controller = navigator.serviceWorker.controller;
+  const sent = `${key}:${controller?.scriptURL || ""}`;
   try {
-    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    if (controller && sessionStorage.getItem(KEY_SENT) === sent) return;
+  } catch { /* private mode: hand it over again */ }
+  try {
+    if (!controller) await navigator.serviceWorker.register("/sw.js", { scope: "/" });
     const registration = await navigator.serviceWorker.ready;
     registration.active?.postMessage({ type: "key", key });
+    if (controller) sessionStorage.setItem(KEY_SENT, sent);
   } catch {
     /* no worker (private mode, old browser): pages still work online */
   }
