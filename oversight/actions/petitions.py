@@ -328,7 +328,8 @@ def register_official(
     actor: User, agency: Agency, user: User, *, title: str = ""
 ) -> AgencyOfficial:
     """Register ``user`` as answering for ``agency`` (an administrator, or a
-    chair or secretary of a body of the agency's unit)."""
+    chair or secretary of a body of the agency's unit); refused if they already
+    answer for it."""
     if not (
         actor.is_superuser
         or any(b.unit_id == agency.unit_id for b in managed_bodies(actor))
@@ -342,6 +343,10 @@ def register_official(
         official, created = AgencyOfficial.objects.get_or_create(
             agency=agency, user=user, active=True, defaults={"title": title}
         )
-        if created:
-            record_audit(actor, "agency.official", official, agency=agency.pk)
+        if not created:  # already, or registered by someone else just now
+            raise ActionError(
+                _("%(who)s đang là người trả lời của cơ quan này.") % {"who": user},
+                code="duplicate",
+            )
+        record_audit(actor, "agency.official", official, agency=agency.pk)
     return official

@@ -59,15 +59,6 @@ def official_register(request, agency_id: int):
             ActionError(_("Vui lòng chọn người cần đăng ký."), code="required"),
             to,
         )
-    if any(o.user_id == user.pk and o.active for o in agency.seats):
-        return refused(
-            request,
-            ActionError(
-                _("%(who)s đang là người trả lời của cơ quan này.") % {"who": user},
-                code="duplicate",
-            ),
-            to,
-        )
     try:
         actions.register_official(
             request.user, agency, user, title=request.POST.get("title", "")

@@ -126,3 +126,17 @@ def test_the_oversight_page_lists_the_agencies_a_manager_administers(cast, agenc
         "Cơ quan trả lời chất vấn, kiến nghị"
         not in _client(cast.delegate).get(index).text
     )
+
+
+def test_the_action_refuses_someone_already_answering_for_the_agency(cast, agencies):
+    from nghisu.errors import ActionError
+    from oversight import actions
+
+    audits = AuditEvent.objects.count()
+    with pytest.raises(ActionError) as refused:
+        actions.register_official(
+            cast.secretary, agencies.health, agencies.health_director, title="Khác"
+        )
+    assert refused.value.code == "duplicate"
+    assert AgencyOfficial.objects.filter(agency=agencies.health).count() == 1
+    assert AuditEvent.objects.count() == audits
