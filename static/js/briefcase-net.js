@@ -31,14 +31,18 @@ function unreachable() {
 }
 
 // Told by the contact with the server (briefcase.js): the browser says online
-// but the server does not answer (a hall's Wi-Fi up, its server not).
+// but the server does not answer (a hall's Wi-Fi up, its server not). Returns
+// until when the briefcase answers first (0: the server answered), which the
+// page also tells the worker, for navigations.
 export function setReachable(reachable) {
+  const until = reachable ? 0 : Date.now() + UNREACHABLE_MS;
   try {
     if (reachable) localStorage.removeItem(UNREACHABLE_KEY);
-    else localStorage.setItem(UNREACHABLE_KEY, String(Date.now() + UNREACHABLE_MS));
+    else localStorage.setItem(UNREACHABLE_KEY, String(until));
   } catch {
     /* private mode: the failed request itself still falls back */
   }
+  return until;
 }
 
 // Whether a request should go to the briefcase first.
@@ -77,12 +81,13 @@ export async function briefcaseFetch(url, init = {}) {
   }
 }
 
-// An <img> whose load failed tries the briefcase once, at `url` (the URL the
-// briefcase holds the image under: Django's, not a signed one).
-export function imageFallback(img, url) {
+// An <img> whose load failed tries the briefcase once, at `stored` (its
+// /__briefcase__/ URL: the briefcase keeps images under Django's URL, not a
+// signed one).
+export function imageFallback(img, stored) {
   img.addEventListener("error", () => {
     if (!hasBriefcase() || !img.src || isBriefcaseUrl(img.src)) return;
-    img.src = briefcaseUrl(url || img.src);
+    img.src = stored;
   });
   return img;
 }

@@ -153,8 +153,7 @@ function syncAll() {
         const result = await store.sync(meetingId, { key });
         // Online but no answer: the briefcase serves meanwhile (the pages ask
         // it first; the worker answers navigations from it).
-        setReachable(result !== "offline");
-        tellWorker({ type: result === "offline" ? "unreachable" : "reachable" });
+        tellWorker({ type: "unreachable", until: setReachable(result !== "offline") });
         for (const listener of listeners) listener(meetingId, result);
       }
     })().finally(() => { syncing = null; });

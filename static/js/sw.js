@@ -128,8 +128,7 @@ self.addEventListener("message", (event) => {
   let work = Promise.resolve();
   if (data.type === "key") work = setKey(String(data.key || ""));
   else if (data.type === "wipe") work = wipe();
-  else if (data.type === "unreachable") unreachableUntil = Date.now() + UNREACHABLE_MS;
-  else if (data.type === "reachable") unreachableUntil = 0;
+  else if (data.type === "unreachable") unreachableUntil = Number(data.until) || 0;
   event.waitUntil(work.then(() => event.ports[0]?.postMessage({ done: true })));
 });
 
@@ -223,9 +222,9 @@ async function shellFirst(request) {
 }
 
 // Set by the page when the server did not answer although the browser thinks it
-// is online (a hall's Wi-Fi up, its server unreachable): the briefcase answers.
+// is online (a hall's Wi-Fi up, its server unreachable): until then the
+// briefcase answers (the window is the page's, static/js/briefcase-net.js).
 let unreachableUntil = 0;
-const UNREACHABLE_MS = 60000;
 
 // A navigation raced against the network: the worker answers only when the
 // network cannot (offline, or the server reported unreachable).
@@ -261,7 +260,9 @@ self.addEventListener("fetch", (event) => {
   // The briefcase's own downloads and checks want the server, never a copy.
   if (request.headers.get("X-Nghisu-Briefcase")) return;
   const isStatic = url.pathname.startsWith(NGHISU.staticPrefix);
-  // Until the flag is read after a restart, assume the routes (never a second fetch).
+  // With the routes only navigations come here, raced against the network.
+  // Until the flag is read after a restart, assume the routes (never a second
+  // fetch); a shell file then still comes from the shell.
   if (routed !== false) {
     if (navigator.onLine && Date.now() > unreachableUntil) return; // the network's
     event.respondWith(isStatic ? shellFirst(request) : offlineNavigation(request));

@@ -11,7 +11,7 @@
 //   textLayer: bool, thumbWidth: 160, labels: {...} }
 // Events: "pagechange" {page, pageCount}, "zoomchange" {zoom}.
 
-import { briefcaseFetch, briefcaseUrl, hasBriefcase, imageFallback, isBriefcaseUrl, useBriefcase } from "./briefcase-net.js";
+import { briefcaseUrl, hasBriefcase, imageFallback, isBriefcaseUrl, useBriefcase } from "./briefcase-net.js";
 import { PageLinks } from "./page-links.js";
 
 const ZOOMS = [1, 1.5, 2, 3];
@@ -96,13 +96,14 @@ export class Viewer extends EventTarget {
     return width ? `${base}?w=${width}` : base;
   }
 
-  // A page image: the signed URL nginx serves while one is valid, else Django's
-  // (`plain`: always Django's, after a signed URL failed); offline, the
-  // briefcase's copy, which is kept under Django's URL.
-  imageUrl(page, width, plain = false) {
+  // A page image from `source`: "auto" is the signed URL nginx serves while one
+  // is valid, else Django's, and offline the briefcase's copy; "django" after a
+  // signed URL failed; "briefcase" after the network failed (the briefcase
+  // keeps the image under Django's URL).
+  imageUrl(page, width, source = "auto") {
     const django = this.url(this.config.imageUrl, page, width);
-    if (useBriefcase()) return briefcaseUrl(django);
-    return plain ? django : this.links.url(page, width, django);
+    if (source === "briefcase" || (source === "auto" && useBriefcase())) return briefcaseUrl(django);
+    return source === "django" ? django : this.links.url(page, width, django);
   }
 
   // An image whose signed URL failed (expired, a revoked grant, no nginx) goes
@@ -110,7 +111,7 @@ export class Viewer extends EventTarget {
   retryImage(img, page, width) {
     if (!this.links.signed(img.src)) return false;
     this.links.refresh();
-    img.src = this.imageUrl(page, width, true);
+    img.src = this.imageUrl(page, width, "django");
     return true;
   }
 
@@ -140,7 +141,7 @@ export class Viewer extends EventTarget {
     this.stage = el("div", { class: "viewer-stage", tabindex: "0", "aria-live": "polite" }, this.sheet, this.status);
     this.thumbs = el("ol", { class: "viewer-thumbs", "aria-label": L.thumbs || "" });
     for (let p = 1; p <= this.pageCount; p += 1) {
-      const img = imageFallback(el("img", { loading: "lazy", alt: "" }), this.url(this.config.imageUrl, p, this.config.thumbWidth));
+      const img = imageFallback(el("img", { loading: "lazy", alt: "" }), this.imageUrl(p, this.config.thumbWidth, "briefcase"));
       img.src = this.imageUrl(p, this.config.thumbWidth);
       img.addEventListener("error", () => this.retryImage(img, p, this.config.thumbWidth));
       const ratio = this.ratio(p);
@@ -247,10 +248,8 @@ export class Viewer extends EventTarget {
     const target = this.targetWidth();
     const steps = isSlowConnection() && target > 400 ? [400, target] : [target];
     this.root.classList.add("is-loading");
-    const loadStep = (i, plain = false) => {
-      const src = plain === "briefcase"
-        ? briefcaseUrl(this.url(this.config.imageUrl, page, steps[i]))
-        : this.imageUrl(page, steps[i], plain);
+    const loadStep = (i, source = "auto") => {
+      const src = this.imageUrl(page, steps[i], source);
       const probe = new Image();
       probe.onload = () => {
         if (token !== this.loadToken) return;
@@ -260,9 +259,9 @@ export class Viewer extends EventTarget {
       };
       probe.onerror = () => {
         if (token !== this.loadToken) return;
-        if (!plain && this.links.signed(src)) {
+        if (source === "auto" && this.links.signed(src)) {
           this.links.refresh();
-          loadStep(i, true);
+          loadStep(i, "django");
           return;
         }
         // The network failed: the briefcase may hold the page.
@@ -295,7 +294,7 @@ export class Viewer extends EventTarget {
     let words = this.wordsCache.get(page);
     if (!words) {
       try {
-        const response = await briefcaseFetch(this.url(this.config.wordsUrl, page), { credentials: "same-origin" });
+        const response = await fetch(this.url(this.config.wordsUrl, page), { credentials: "same-origin" });
         if (!response.ok) return;
         words = (await response.json()).words || [];
         this.wordsCache.set(page, words);
