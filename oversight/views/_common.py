@@ -53,6 +53,16 @@ def done(request, text: str, to: str):
     return redirect(to)
 
 
+def perform(request, to: str, text: str, action, /, *args, **kwargs):
+    """Run ``action(*args, **kwargs)`` for a form: on success say ``text``, on
+    refusal its message (nothing was changed); either way go back to ``to``."""
+    try:
+        action(*args, **kwargs)
+    except ActionError as exc:
+        return refused(request, exc, to)
+    return done(request, text, to)
+
+
 def bad_choice(request, to: str):
     messages.error(request, _("Lựa chọn không hợp lệ."))
     return redirect(to)

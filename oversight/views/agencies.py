@@ -14,7 +14,7 @@ from accounts.models import User
 from nghisu.errors import ActionError, NotFound
 from nghisu.text import fold
 from oversight import actions, queries
-from oversight.views._common import date_field, done, refused
+from oversight.views._common import date_field, done, perform, refused
 
 #: How many people a name search lists.
 FOUND_LIMIT = 10
@@ -59,17 +59,16 @@ def official_register(request, agency_id: int):
             ActionError(_("Vui lòng chọn người cần đăng ký."), code="required"),
             to,
         )
-    try:
-        actions.register_official(
-            request.user, agency, user, title=request.POST.get("title", "")
-        )
-    except ActionError as exc:
-        return refused(request, exc, to)
-    return done(
+    return perform(
         request,
+        to,
         _("Đã đăng ký %(who)s trả lời cho %(agency)s.")
         % {"who": user, "agency": agency.name},
-        to,
+        actions.register_official,
+        request.user,
+        agency,
+        user,
+        title=request.POST.get("title", ""),
     )
 
 

@@ -20,6 +20,7 @@ from oversight.views._common import (
     done,
     ids,
     int_or_none,
+    perform,
     refused,
 )
 from oversight.views._common import (
@@ -147,11 +148,15 @@ def petition_new(request, period_id: int):
             )
         ],
     }
-    try:
-        actions.create_petitions(request.user, period, [row])
-    except ActionError as exc:
-        return refused(request, exc, _period_url(period))
-    return done(request, _("Đã thêm kiến nghị."), _period_url(period))
+    return perform(
+        request,
+        _period_url(period),
+        _("Đã thêm kiến nghị."),
+        actions.create_petitions,
+        request.user,
+        period,
+        [row],
+    )
 
 
 @login_required
@@ -209,14 +214,14 @@ def petition_merge(request, period_id: int):
             ActionError(_("Hãy chọn ít nhất hai kiến nghị để gộp.")),
             _period_url(period),
         )
-    try:
-        actions.merge_petitions(request.user, rows[0], rows[1:])
-    except ActionError as exc:
-        return refused(request, exc, _period_url(period))
-    return done(
+    return perform(
         request,
-        _("Đã gộp vào kiến nghị số %(n)s.") % {"n": rows[0].number},
         _period_url(period),
+        _("Đã gộp vào kiến nghị số %(n)s.") % {"n": rows[0].number},
+        actions.merge_petitions,
+        request.user,
+        rows[0],
+        rows[1:],
     )
 
 
@@ -225,14 +230,14 @@ def petition_merge(request, period_id: int):
 def petition_forward(request, period_id: int):
     period = queries.access_period(request.user, period_id)
     rows = _period_petitions(request, period)
-    try:
-        actions.forward_petitions(request.user, rows, due=date_field(request, "due"))
-    except ActionError as exc:
-        return refused(request, exc, _period_url(period))
-    return done(
+    return perform(
         request,
-        _("Đã chuyển %(n)s kiến nghị đến cơ quan trả lời.") % {"n": len(rows)},
         _period_url(period),
+        _("Đã chuyển %(n)s kiến nghị đến cơ quan trả lời.") % {"n": len(rows)},
+        actions.forward_petitions,
+        request.user,
+        rows,
+        due=date_field(request, "due"),
     )
 
 
@@ -264,41 +269,43 @@ def petition_detail(request, petition_id: int):
 @require_POST
 def petition_answer(request, petition_id: int):
     petition = queries.access_petition(request.user, petition_id)
-    try:
-        actions.answer_petition(
-            request.user,
-            petition,
-            text=request.POST.get("text", ""),
-            upload=request.FILES.get("file"),
-        )
-    except ActionError as exc:
-        return refused(request, exc, _petition_url(petition))
-    return done(request, _("Đã gửi câu trả lời kiến nghị."), _petition_url(petition))
+    return perform(
+        request,
+        _petition_url(petition),
+        _("Đã gửi câu trả lời kiến nghị."),
+        actions.answer_petition,
+        request.user,
+        petition,
+        text=request.POST.get("text", ""),
+        upload=request.FILES.get("file"),
+    )
 
 
 @login_required
 @require_POST
 def petition_resolve(request, petition_id: int):
     petition = queries.access_petition(request.user, petition_id)
-    try:
-        actions.resolve_petition(
-            request.user, petition, text=request.POST.get("text", "")
-        )
-    except ActionError as exc:
-        return refused(request, exc, _petition_url(petition))
-    return done(request, _("Kiến nghị đã được giải quyết."), _petition_url(petition))
+    return perform(
+        request,
+        _petition_url(petition),
+        _("Kiến nghị đã được giải quyết."),
+        actions.resolve_petition,
+        request.user,
+        petition,
+        text=request.POST.get("text", ""),
+    )
 
 
 @login_required
 @require_POST
 def petition_public(request, petition_id: int):
     petition = queries.access_petition(request.user, petition_id)
-    try:
-        actions.set_petition_public(
-            request.user, petition, public=request.POST.get("public") == "1"
-        )
-    except ActionError as exc:
-        return refused(request, exc, _petition_url(petition))
-    return done(
-        request, _("Đã cập nhật công khai câu trả lời."), _petition_url(petition)
+    return perform(
+        request,
+        _petition_url(petition),
+        _("Đã cập nhật công khai câu trả lời."),
+        actions.set_petition_public,
+        request.user,
+        petition,
+        public=request.POST.get("public") == "1",
     )

@@ -15,9 +15,9 @@ from oversight.models import Agency, AgencyOfficial, Outcome, Question, Question
 from oversight.views._common import (
     date_field,
     datetime_field,
-    done,
     ids,
     int_or_none,
+    perform,
     refused,
 )
 from oversight.views._common import (
@@ -64,18 +64,18 @@ def meeting_questions(request, meeting_id: int):
 def session_settings(request, meeting_id: int):
     meeting = queries.questions_meeting(request.user, meeting_id)
     to = _list_url(meeting.pk)
-    try:
-        actions.set_question_session(
-            request.user,
-            meeting,
-            deadline=datetime_field(request, "deadline"),
-            ask_seconds=int_or_none(request.POST.get("ask_seconds")) or 0,
-            answer_seconds=int_or_none(request.POST.get("answer_seconds")) or 0,
-            followup_seconds=int_or_none(request.POST.get("followup_seconds")) or 0,
-        )
-    except ActionError as exc:
-        return refused(request, exc, to)
-    return done(request, _("Đã lưu hạn gửi và thời gian chất vấn."), to)
+    return perform(
+        request,
+        to,
+        _("Đã lưu hạn gửi và thời gian chất vấn."),
+        actions.set_question_session,
+        request.user,
+        meeting,
+        deadline=datetime_field(request, "deadline"),
+        ask_seconds=int_or_none(request.POST.get("ask_seconds")) or 0,
+        answer_seconds=int_or_none(request.POST.get("answer_seconds")) or 0,
+        followup_seconds=int_or_none(request.POST.get("followup_seconds")) or 0,
+    )
 
 
 @login_required
@@ -97,19 +97,19 @@ def question_new(request, meeting_id: int):
             ActionError(_("Hãy chọn cơ quan hoặc người được chất vấn.")),
             to,
         )
-    try:
-        actions.submit_question(
-            request.user,
-            meeting,
-            agency=agency,
-            official=official,
-            topic=request.POST.get("topic", ""),
-            text=request.POST.get("text", ""),
-            uploads=request.FILES.getlist("files"),
-        )
-    except ActionError as exc:
-        return refused(request, exc, to)
-    return done(request, _("Đã gửi câu hỏi chất vấn."), to)
+    return perform(
+        request,
+        to,
+        _("Đã gửi câu hỏi chất vấn."),
+        actions.submit_question,
+        request.user,
+        meeting,
+        agency=agency,
+        official=official,
+        topic=request.POST.get("topic", ""),
+        text=request.POST.get("text", ""),
+        uploads=request.FILES.getlist("files"),
+    )
 
 
 def _meeting_question(meeting, pk) -> Question:
@@ -139,11 +139,15 @@ def question_merge(request, meeting_id: int):
         return refused(
             request, ActionError(_("Hãy chọn ít nhất hai câu hỏi để gộp.")), to
         )
-    try:
-        actions.merge_questions(request.user, keep, rows)
-    except ActionError as exc:
-        return refused(request, exc, to)
-    return done(request, _("Đã gộp các câu hỏi trùng nhau."), to)
+    return perform(
+        request,
+        to,
+        _("Đã gộp các câu hỏi trùng nhau."),
+        actions.merge_questions,
+        request.user,
+        keep,
+        rows,
+    )
 
 
 @login_required
@@ -158,18 +162,18 @@ def segment_new(request, meeting_id: int):
     )
     chosen = ids(request, "questions")
     questions = list(Question.objects.filter(meeting=meeting, pk__in=chosen))
-    try:
-        actions.schedule_segment(
-            request.user,
-            meeting,
-            title=request.POST.get("title") or _("Chất vấn và trả lời chất vấn"),
-            officials=officials,
-            questions=questions,
-            duration_minutes=int_or_none(request.POST.get("duration_minutes")),
-        )
-    except ActionError as exc:
-        return refused(request, exc, to)
-    return done(request, _("Đã đưa phần chất vấn vào chương trình kỳ họp."), to)
+    return perform(
+        request,
+        to,
+        _("Đã đưa phần chất vấn vào chương trình kỳ họp."),
+        actions.schedule_segment,
+        request.user,
+        meeting,
+        title=request.POST.get("title") or _("Chất vấn và trả lời chất vấn"),
+        officials=officials,
+        questions=questions,
+        duration_minutes=int_or_none(request.POST.get("duration_minutes")),
+    )
 
 
 @login_required
@@ -200,14 +204,14 @@ def _detail_url(question) -> str:
 def question_written(request, question_id: int):
     """The Standing Committee sends a question to a written answer."""
     question = queries.access_question(request.user, question_id)
-    try:
-        actions.request_written_answer(
-            request.user, question, due=date_field(request, "due")
-        )
-    except ActionError as exc:
-        return refused(request, exc, _detail_url(question))
-    return done(
-        request, _("Đã chuyển câu hỏi trả lời bằng văn bản."), _detail_url(question)
+    return perform(
+        request,
+        _detail_url(question),
+        _("Đã chuyển câu hỏi trả lời bằng văn bản."),
+        actions.request_written_answer,
+        request.user,
+        question,
+        due=date_field(request, "due"),
     )
 
 
@@ -216,26 +220,28 @@ def question_written(request, question_id: int):
 def question_answer(request, question_id: int):
     """The official sends the written answer."""
     question = queries.access_question(request.user, question_id)
-    try:
-        actions.submit_written_answer(
-            request.user,
-            question,
-            text=request.POST.get("text", ""),
-            upload=request.FILES.get("file"),
-        )
-    except ActionError as exc:
-        return refused(request, exc, _detail_url(question))
-    return done(request, _("Đã gửi văn bản trả lời."), _detail_url(question))
+    return perform(
+        request,
+        _detail_url(question),
+        _("Đã gửi văn bản trả lời."),
+        actions.submit_written_answer,
+        request.user,
+        question,
+        text=request.POST.get("text", ""),
+        upload=request.FILES.get("file"),
+    )
 
 
 @login_required
 @require_POST
 def question_public(request, question_id: int):
     question = queries.access_question(request.user, question_id)
-    try:
-        actions.set_question_public(
-            request.user, question, public=request.POST.get("public") == "1"
-        )
-    except ActionError as exc:
-        return refused(request, exc, _detail_url(question))
-    return done(request, _("Đã cập nhật công khai câu trả lời."), _detail_url(question))
+    return perform(
+        request,
+        _detail_url(question),
+        _("Đã cập nhật công khai câu trả lời."),
+        actions.set_question_public,
+        request.user,
+        question,
+        public=request.POST.get("public") == "1",
+    )
