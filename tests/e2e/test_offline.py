@@ -267,3 +267,30 @@ def test_two_downloads_of_one_pack_at_once_fetch_each_file_once(
     assert result["pages"] == 3
     assert sorted(result["fetched"]) == sorted(set(result["fetched"]))
     assert len(result["fetched"]) == 3
+
+    # While another tab or the automatic download holds the pack, the card
+    # says so, then finishes once it is free.
+    page.reload()
+    page.wait_for_function(
+        "/Đã lưu offline: 3 trang/.test(document.querySelector("
+        "'[data-briefcase-status]').textContent)"
+    )
+    page.evaluate(
+        """(meetingId) => {
+          const key = document.querySelector('meta[name="nghisu-offline-key"]').content;
+          navigator.locks.request(`nghisu-pack-${key}-${meetingId}`,
+            () => new Promise((resolve) => { window.releasePack = resolve; }));
+        }""",
+        meeting.pk,
+    )
+    page.wait_for_function("typeof window.releasePack === 'function'")
+    page.get_by_role("button", name="Cập nhật").click()
+    page.wait_for_function(
+        "/đang được tải ở nơi khác/.test(document.querySelector("
+        "'[data-briefcase-status]').textContent)"
+    )
+    page.evaluate("window.releasePack()")
+    page.wait_for_function(
+        "/Đã lưu offline: 3 trang/.test(document.querySelector("
+        "'[data-briefcase-status]').textContent)"
+    )
