@@ -34,6 +34,13 @@ export function isSlowConnection() {
   return Boolean(c && (c.saveData || SLOW.has(c.effectiveType)));
 }
 
+// Runs `work` once the document has loaded (at once if it has): what can wait
+// for the page being read (the thumbnail strip, the next page) does.
+function afterLoad(work) {
+  if (document.readyState === "complete") work();
+  else window.addEventListener("load", () => work(), { once: true });
+}
+
 export class Viewer extends EventTarget {
   constructor(root, config, { startPage = 1 } = {}) {
     super();
@@ -142,7 +149,9 @@ export class Viewer extends EventTarget {
     this.thumbs = el("ol", { class: "viewer-thumbs", "aria-label": L.thumbs || "" });
     for (let p = 1; p <= this.pageCount; p += 1) {
       const img = imageFallback(el("img", { loading: "lazy", alt: "" }), this.imageUrl(p, this.config.thumbWidth, "briefcase"));
-      img.src = this.imageUrl(p, this.config.thumbWidth);
+      // The strip waits for the page's load: on a weak network the page being
+      // read gets the bandwidth first, and the load event does not wait for it.
+      afterLoad(() => { if (!img.src) img.src = this.imageUrl(p, this.config.thumbWidth); });
       img.addEventListener("error", () => this.retryImage(img, p, this.config.thumbWidth));
       const ratio = this.ratio(p);
       img.style.aspectRatio = `${1 / ratio}`;
@@ -283,8 +292,7 @@ export class Viewer extends EventTarget {
 
   preload(page, width) {
     if (page > this.pageCount) return;
-    const img = new Image();
-    img.src = this.imageUrl(page, width);
+    afterLoad(() => { new Image().src = this.imageUrl(page, width); });
   }
 
   async loadWords() {

@@ -69,6 +69,21 @@ def test_secretary_uploads_views_and_shares_a_delegate_sees_it(
         " && document.querySelector('.viewer-img').complete"
     )
     assert page.locator(".viewer-thumb").count() == 5
+    # The strip loads once the page has (the page being read comes first), and
+    # then every thumbnail arrives.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.viewer-thumb img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )
+    strip_started = page.evaluate(
+        """() => {
+          const load = performance.getEntriesByType("navigation")[0].loadEventStart;
+          return performance.getEntriesByType("resource")
+            .filter((r) => /\\/pages\\/[2-5]\\/\\?w=160/.test(r.name))
+            .map((r) => r.startTime >= load);
+        }"""
+    )
+    assert strip_started == [True] * 4
     page.keyboard.press("ArrowRight")
     assert page.input_value(".viewer-page-input") == "2"
     page.get_by_role("button", name="Trang sau").click()
