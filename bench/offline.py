@@ -24,9 +24,12 @@ writes and the worker, which are the parts that could make the pack slower.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import statistics
+import sys
+from pathlib import Path
 
 from bench.servers import PASSWORD, Stack
 
@@ -248,3 +251,43 @@ def run(ctx, size: dict) -> list[dict]:
     if not worker["controlled"]:
         row["failed"] = ["the service worker did not control the page"]
     return [row]
+
+
+def pool(paths: list[str]) -> dict:
+    """The worker's added load time over the pairs of several results files
+    (one run's interval is about ±13 ms at 80 pairs; pooling narrows it)."""
+    pairs: list[float] = []
+    runs = 0
+    for path in paths:
+        for row in json.loads(Path(path).read_text(encoding="utf-8"))["results"]:
+            if row.get("bench") != "offline":
+                continue
+            worker = row["worker"]
+            pairs += [
+                a - b
+                for a, b in zip(
+                    worker["with_samples_ms"], worker["without_samples_ms"], strict=True
+                )
+            ]
+            runs += 1
+    if not pairs:
+        raise SystemExit("no offline results in these files")
+    added, low, high = _hodges_lehmann(pairs)
+    return {
+        "runs": runs,
+        "pairs": len(pairs),
+        "added_ms": round(added, 2),
+        "added_ci95_ms": [round(low, 2), round(high, 2)],
+    }
+
+
+if __name__ == "__main__":
+    # python -m bench.offline pool bench/results/a.json bench/results/b.json ...
+    if len(sys.argv) < 3 or sys.argv[1] != "pool":
+        raise SystemExit("usage: python -m bench.offline pool RESULTS.json [RESULTS.json ...]")
+    found = pool(sys.argv[2:])
+    low, high = found["added_ci95_ms"]
+    print(
+        f"service worker's added page load, {found['pairs']} pairs from {found['runs']} "
+        f"runs: {found['added_ms']:+.2f} ms (95% interval {low:+.1f} to {high:+.1f} ms)"
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report, suites
+from bench import offline, report, suites
 from bench.proc import cpu_seconds, now_ns, percentile, rss_bytes
 from tests import services
 
@@ -114,6 +114,29 @@ def test_tiny_offline_figures_measure_the_pack_and_the_worker(tmp_path):
     assert worker["controlled"] and worker["loads"] == 2
     assert "failed" not in row
     assert "7. Offline briefcase" in done.stdout and "≤ 1.3×" in done.stdout
+
+    # Runs are pooled from their results files: the same run twice is twice
+    # the pairs, and the estimate is the one of all of them together.
+    results = tmp_path / "run.json"
+    pooled = subprocess.run(
+        [sys.executable, "-m", "bench.offline", "pool", str(results), str(results)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert pooled.returncode == 0, pooled.stderr
+    assert "4 pairs from 2 runs" in pooled.stdout
+    samples = zip(worker["with_samples_ms"], worker["without_samples_ms"], strict=True)
+    pairs = [a - b for a, b in samples]
+    assert offline.pool([str(results)] * 2)["added_ms"] == round(
+        offline._hodges_lehmann(pairs * 2)[0], 2
+    )
+
+
+def test_hodges_lehmann_is_the_median_of_pairwise_averages_with_an_interval():
+    estimate, low, high = offline._hodges_lehmann([1.0, 2.0, 3.0, 4.0, 100.0])
+    # Walsh averages of (1, 2, 3, 4, 100): their median is 3, not the mean 22.
+    assert estimate == 3.0
+    assert low <= estimate <= high
+    assert offline._hodges_lehmann([5.0] * 30) == (5.0, 5.0, 5.0)
 
 
 @pytest.mark.redis
