@@ -4,7 +4,7 @@
 // document, who presents).
 
 import { alert } from "./room-alerts.js";
-import { el, fmt } from "./room-util.js";
+import { el, fmt, keepFocus } from "./room-util.js";
 
 export function createPresenting(ctx) {
   const { root, T, pageView } = ctx;
@@ -54,7 +54,12 @@ export function createPresenting(ctx) {
     shownDocument = state.presentation ? state.presentation.document : null;
   }
 
+  // The keyboard's focus stays on the control that had it (room-util.js).
   function render() {
+    keepFocus(root, draw);
+  }
+
+  function draw() {
     const state = ctx.getState();
     const box = $("[data-viewer]");
     const p = state.presentation;

@@ -8,7 +8,7 @@
 // so a tablet that was away is current. The chair's buttons POST to the
 // segment's views (the same actions, which publish the event to everyone).
 
-import { csrfToken } from "./room-util.js";
+import { csrfToken, keepFocus } from "./room-util.js";
 
 export function createQuestions(root) {
   const box = root.querySelector("[data-qseg]");
@@ -37,7 +37,12 @@ export function createQuestions(root) {
     timer.classList.toggle("over", left < 0);
   }
 
+  // The keyboard's focus stays on the control that had it (room-util.js).
   function render() {
+    keepFocus(box, draw);
+  }
+
+  function draw() {
     if (!snap) return;
     const cur = snap.current;
     box.hidden = !control && snap.phase === "idle";

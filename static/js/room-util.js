@@ -34,3 +34,32 @@ export function percent(n, of) {
   if (!of) return "0";
   return (Math.round((n / of) * 10000) / 100).toFixed(2).replace(".", ",");
 }
+
+// What can take the keyboard's focus in a part of the page that is rebuilt.
+const FOCUSABLE = "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+function focusKey(node) {
+  const data = [...node.attributes].filter((a) => a.name.startsWith("data-")).map((a) => `${a.name}=${a.value}`);
+  return `${node.tagName}|${data.join("&")}|${node.textContent.trim()}`;
+}
+
+// Runs `render`, which may rebuild parts of `container`, and gives the focus back
+// to the control that had it (the same control rebuilt: same tag, data attributes
+// and text), or else to the control now at its place: a live update (a vote's
+// progress, someone arriving) must not send a keyboard or screen-reader user back
+// to the top of the page.
+export function keepFocus(container, render) {
+  const active = document.activeElement;
+  if (!active || active === document.body || !container.contains(active)) return render();
+  const before = [...container.querySelectorAll(FOCUSABLE)];
+  const key = focusKey(active);
+  const twin = before.filter((n) => focusKey(n) === key).indexOf(active);
+  const index = before.indexOf(active);
+  const result = render();
+  if (active.isConnected && document.activeElement === active) return result;
+  const after = [...container.querySelectorAll(FOCUSABLE)];
+  const same = after.filter((n) => focusKey(n) === key);
+  const next = same.length ? same[Math.min(Math.max(twin, 0), same.length - 1)] : after[Math.min(index, after.length - 1)];
+  next?.focus({ preventScroll: true });
+  return result;
+}

@@ -10,7 +10,7 @@
 // before it arrived says plainly that it was not counted.
 
 import { alert, closeDialog, confirmDialog, showModal } from "./room-alerts.js";
-import { el, fmt, percent } from "./room-util.js";
+import { el, fmt, keepFocus, percent } from "./room-util.js";
 
 export function createVotes(ctx) {
   const { root, T, socket } = ctx;
@@ -274,7 +274,12 @@ export function createVotes(ctx) {
       )));
   }
 
+  // The keyboard's focus stays on the control that had it (room-util.js).
   function render() {
+    keepFocus(root, draw);
+  }
+
+  function draw() {
     const s = state();
     if (!s) return;
     const hasOpen = s.votes.some((v) => v.status === "open");

@@ -12,7 +12,7 @@ import { setupConclusion } from "./room-conclusion.js";
 import { setupLayout } from "./room-layout.js";
 import { createPresenting } from "./room-presenting.js";
 import { RoomSocket } from "./room-socket.js";
-import { el, fmt, csrfToken } from "./room-util.js";
+import { el, fmt, csrfToken, keepFocus } from "./room-util.js";
 import { RoomPageView } from "./room-viewer.js";
 import { createVotes } from "./room-votes.js";
 import { createQuestions } from "./room-questions.js"; // oversight: the question segment
@@ -165,7 +165,7 @@ function onSignal(signal) {
     }
   } else if (signal.type === "presence") {
     state.presence = signal.present;
-    renderPeople();
+    keepFocus(root, renderPeople);
   } else if (signal.type === "vote.voted") {
     votes.onVoted(signal.vote);
   }
@@ -222,8 +222,12 @@ function renderConnection(status) {
   root.dataset.conn = status;
 }
 
+// Every render keeps the keyboard's focus where it was (room-util.js).
 function render() {
-  if (!state) return;
+  if (state) keepFocus(root, renderAll);
+}
+
+function renderAll() {
   const status = $("[data-meeting-status]");
   status.textContent = T[`status_${state.meeting.status}`] || state.meeting.status;
   status.dataset.status = state.meeting.status;
@@ -260,7 +264,7 @@ function renderAgenda() {
       el("span", { class: "badge", text: label }),
     );
     if (state.me.can_control && running() && !current) {
-      row.append(el("button", { class: "btn btn-small", type: "button", text: T.go_here, onclick: () => quiet(send("agenda.goto", { item: it.id })) }));
+      row.append(el("button", { class: "btn btn-small", type: "button", text: T.go_here, "data-goto": it.id, onclick: () => quiet(send("agenda.goto", { item: it.id })) }));
     }
     list.append(row);
   }
@@ -372,7 +376,7 @@ function renderPeople() {
       el("span", { class: `badge att-${p.attendance}`, text: T[`${p.attendance}_att`] || p.attendance }),
     );
     if (state.me.can_control && checkinOpen() && p.attendance !== "present") {
-      row.append(el("button", { class: "btn btn-small", type: "button", text: T.checkin, onclick: () => quiet(send("attendance.checkin", { user: p.user })) }));
+      row.append(el("button", { class: "btn btn-small", type: "button", text: T.checkin, "data-checkin-user": p.user, onclick: () => quiet(send("attendance.checkin", { user: p.user })) }));
     }
     list.append(row);
   }

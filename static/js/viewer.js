@@ -147,11 +147,10 @@ export class Viewer extends EventTarget {
     this.sheet = el("div", { class: "viewer-sheet" }, this.image, this.textLayer);
     this.stage = el("div", { class: "viewer-stage", tabindex: "0", "aria-live": "polite" }, this.sheet, this.status);
     this.thumbs = el("ol", { class: "viewer-thumbs", "aria-label": L.thumbs || "" });
+    const strip = [];
     for (let p = 1; p <= this.pageCount; p += 1) {
       const img = imageFallback(el("img", { loading: "lazy", alt: "" }), this.imageUrl(p, this.config.thumbWidth, "briefcase"));
-      // The strip waits for the page's load: on a weak network the page being
-      // read gets the bandwidth first, and the load event does not wait for it.
-      afterLoad(() => { if (!img.src) img.src = this.imageUrl(p, this.config.thumbWidth); });
+      strip.push([img, p]);
       img.addEventListener("error", () => this.retryImage(img, p, this.config.thumbWidth));
       const ratio = this.ratio(p);
       img.style.aspectRatio = `${1 / ratio}`;
@@ -161,6 +160,11 @@ export class Viewer extends EventTarget {
       }, img, el("span", { text: String(p) }))));
     }
     this.root.replaceChildren(toolbar, this.stage, this.thumbs);
+    // The strip waits for the page's load: on a weak network the page being
+    // read gets the bandwidth first, and the load event does not wait for it.
+    afterLoad(() => {
+      for (const [img, p] of strip) if (!img.src) img.src = this.imageUrl(p, this.config.thumbWidth);
+    });
   }
 
   bind() {

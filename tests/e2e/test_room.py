@@ -149,3 +149,60 @@ def test_a_tablet_that_loses_the_network_briefly_shows_it_and_recovers(
     tablet.wait_for_selector(
         '.agenda-item.is-current:has-text("Báo cáo tình hình")', state="attached"
     )
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  return el && el !== document.body
+    ? { tag: el.tagName, user: el.dataset.checkinUser || null, option: el.dataset.option || null,
+        inBallot: Boolean(el.closest("[data-ballot]")) }
+    : null;
+}"""
+
+
+def test_live_updates_keep_the_keyboard_focus(new_context, server):
+    """A keyboard or screen-reader user keeps their place while the room
+    changes around them: a delegate arriving rebuilds the people list under
+    the chair's focused check-in button, and another delegate's ballot
+    rebuilds the ballot sheet under a delegate's focused option."""
+    stack, base = server
+    meeting = stack.seed["meeting"]
+    chair = _enter(new_context(viewport=TABLET_LANDSCAPE), base, "chutoa", meeting)
+    one = _enter(new_context(viewport=TABLET_PORTRAIT), base, "daibieu01", meeting)
+
+    # The chair's focus on someone's check-in button (not daibieu02's, who
+    # is about to arrive); daibieu02's arrival reaches the chair's list.
+    user = chair.evaluate(
+        """() => {
+          const b = [...document.querySelectorAll("[data-checkin-user]")]
+            .find((b) => !b.closest("li").textContent.includes("Quàng Thị Ánh"));
+          b.focus();
+          return b.dataset.checkinUser;
+        }"""
+    )
+    assert user
+    online = chair.locator("[data-people] .dot.on").count()
+    two = _enter(new_context(viewport=TABLET_PORTRAIT), base, "daibieu02", meeting)
+    chair.wait_for_function(
+        f"document.querySelectorAll('[data-people] .dot.on').length > {online}"
+    )
+    assert chair.evaluate(FOCUSED) == {
+        "tag": "BUTTON", "user": user, "option": None, "inBallot": False
+    }
+
+    # A vote: daibieu01 has "Không tán thành" focused when daibieu02's
+    # ballot moves the count on every tablet.
+    chair.click('[data-cmd="next"]')
+    chair.wait_for_selector(".agenda-item.is-current", state="attached")
+    chair.click("[data-vote-new] summary")
+    chair.fill("[data-vote-question]", "Thông qua Báo cáo tình hình kinh tế - xã hội")
+    chair.click("[data-vote-create-open]")
+    for page in (one, two):
+        page.wait_for_selector("[data-ballot][open] .vote-btn.opt-yes")
+    one.focus("[data-ballot] .vote-btn.opt-no")
+    two.click("[data-ballot] .vote-btn.opt-yes")
+    two.wait_for_selector("[data-ballot] [data-receipt]")
+    one.wait_for_function("document.querySelector('[data-vote] progress').value >= 1")
+    assert one.evaluate(FOCUSED) == {
+        "tag": "BUTTON", "user": None, "option": "no", "inBallot": True
+    }
