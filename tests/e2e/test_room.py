@@ -160,6 +160,8 @@ FOCUSED = """() => {
 }"""
 
 
+# What is tested is the page's own code: one server is enough.
+@pytest.mark.parametrize("server", ["daphne"], indirect=True)
 def test_live_updates_keep_the_keyboard_focus(new_context, server):
     """A keyboard or screen-reader user keeps their place while the room
     changes around them: a delegate arriving rebuilds the people list under
