@@ -10,6 +10,34 @@ from channels.testing import WebsocketCommunicator
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _no_reader_left_on_sqlite():
+    """The in-memory SQLite test database is shared between threads by a shared
+    cache, where a reader still open on another thread's connection (the
+    socket's, after it closed) makes a write fail at once with "database table
+    is locked" instead of waiting: the test's own flush, or the next test's
+    first write, failed so now and then. Wait until a write can start (a
+    file database, as the product uses, waits by itself)."""
+    yield
+    import gc
+    import time
+
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    if connection.vendor != "sqlite":
+        return
+    for _ in range(100):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("ROLLBACK")
+            return
+        except OperationalError:
+            gc.collect()  # a forgotten cursor of another thread's
+            time.sleep(0.05)
+
+
 async def test_an_anonymous_socket_is_closed_4401():
     from django.contrib.auth.models import AnonymousUser
 
