@@ -47,15 +47,24 @@ function focusKey(node) {
 // to the control that had it (the same control rebuilt: same tag, data attributes
 // and text), or else to the control now at its place: a live update (a vote's
 // progress, someone arriving) must not send a keyboard or screen-reader user back
-// to the top of the page.
+// to the top of the page. Nested calls (the room's render runs the votes' and
+// the presentation's) leave it to the outermost, which contains theirs.
+let keeping = 0;
+
 export function keepFocus(container, render) {
   const active = document.activeElement;
-  if (!active || active === document.body || !container.contains(active)) return render();
+  if (keeping || !active || active === document.body || !container.contains(active)) return render();
   const before = [...container.querySelectorAll(FOCUSABLE)];
   const key = focusKey(active);
   const twin = before.filter((n) => focusKey(n) === key).indexOf(active);
   const index = before.indexOf(active);
-  const result = render();
+  let result;
+  keeping += 1;
+  try {
+    result = render();
+  } finally {
+    keeping -= 1;
+  }
   if (active.isConnected && document.activeElement === active) return result;
   const after = [...container.querySelectorAll(FOCUSABLE)];
   const same = after.filter((n) => focusKey(n) === key);
